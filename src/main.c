@@ -1,0 +1,110 @@
+/*
+ * repro: the command table and global options.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd/cmd.h"
+#include "core/project.h"
+#include "util/error.h"
+#include "version.h"
+
+enum {
+	NEED_PROJECT = 1 << 0, /* runs inside a project (found upward from cwd) */
+	NEED_LOCK = 1 << 1,    /* writes cache, lock or workspace: takes the project lock */
+};
+
+struct command {
+	const char *name;
+	cmd_fn *fn;
+	unsigned flags;
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{ "init", cmd_init, 0, "create a repro project in the current directory" },
+	{ "run", cmd_run, NEED_PROJECT | NEED_LOCK, "run the stages whose inputs changed" },
+	{ "status", cmd_status, NEED_PROJECT, "show which stages are out of date, and why" },
+	{ "dag", cmd_dag, NEED_PROJECT, "show the pipeline's graph" },
+	{ "checkout", cmd_checkout, NEED_PROJECT | NEED_LOCK, "restore outputs from the cache" },
+	{ "commit", cmd_commit, NEED_PROJECT | NEED_LOCK, "record the current outputs in the lock" },
+	{ "add", cmd_add, NEED_PROJECT | NEED_LOCK, "track a data file or directory" },
+	{ "builtin", cmd_builtin, 0, "run a built-in stage; 'repro builtin list'" },
+	{ "version", cmd_version, 0, "print the version" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: repro [-C DIR] COMMAND [ARGS]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "    %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\n'repro COMMAND --help' tells more about a command.\n");
+}
+
+int main(int argc, char **argv)
+{
+	int i = 1;
+
+	/* A reader that goes away (repro dag | head) is not an error worth a
+	 * signal death; writes then fail with EPIPE and we stop quietly. */
+	signal(SIGPIPE, SIG_IGN);
+	while (i < argc && argv[i][0] == '-') {
+		if (!strcmp(argv[i], "-C") && i + 1 < argc) {
+			if (chdir(argv[i + 1]) < 0)
+				die(EXIT_USAGE, "cannot change to '%s':", argv[i + 1]);
+			i += 2;
+		} else if (!strcmp(argv[i], "--version")) {
+			printf("repro %s\n", REPRO_VERSION);
+			return 0;
+		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			return 0;
+		} else {
+			fprintf(stderr, "repro: unknown option '%s'\n", argv[i]);
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	const char *name = argv[i];
+	if (!strcmp(name, "help")) {
+		if (i + 1 >= argc) {
+			usage(stdout);
+			return 0;
+		}
+		name = argv[i + 1];
+		char *hargv[] = { (char *)name, "--help", NULL };
+		for (size_t k = 0; k < sizeof(commands) / sizeof(commands[0]); k++)
+			if (!strcmp(commands[k].name, name))
+				return commands[k].fn(2, hargv, NULL);
+	}
+	for (size_t k = 0; k < sizeof(commands) / sizeof(commands[0]); k++) {
+		const struct command *c = &commands[k];
+		if (strcmp(c->name, name))
+			continue;
+		int wants_help = 0;
+		for (int a = i + 1; a < argc; a++)
+			if (!strcmp(argv[a], "--help") || !strcmp(argv[a], "-h"))
+				wants_help = 1;
+		if (!(c->flags & NEED_PROJECT) || wants_help)
+			return c->fn(argc - i, argv + i, NULL);
+		struct project p;
+		if (project_open(&p) < 0)
+			return EXIT_USAGE;
+		int ret;
+		if ((c->flags & NEED_LOCK) && project_lock(&p, c->name, 0) < 0)
+			ret = EXIT_USAGE;
+		else
+			ret = c->fn(argc - i, argv + i, &p);
+		project_close(&p);
+		return ret;
+	}
+	fprintf(stderr, "repro: '%s' is not a repro command; see 'repro --help'\n", name);
+	return EXIT_USAGE;
+}

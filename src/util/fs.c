@@ -1,0 +1,367 @@
+#include "fs.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "xalloc.h"
+
+void path_join(struct strbuf *sb, const char *dir, const char *name)
+{
+	size_t n = strlen(dir);
+
+	if (n && strcmp(dir, ".") != 0) {
+		strbuf_add(sb, dir, n);
+		if (dir[n - 1] != '/')
+			strbuf_addch(sb, '/');
+	}
+	strbuf_addstr(sb, name);
+}
+
+char *path_join_dup(const char *dir, const char *name)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	path_join(&sb, dir, name);
+	return strbuf_detach(&sb, NULL);
+}
+
+int path_normalize(const char *in, struct strbuf *out, const char **why)
+{
+	const char *p = in;
+	size_t start = out->len;
+
+	if (!*in) {
+		*why = "empty path";
+		return -1;
+	}
+	if (*in == '/') {
+		*why = "absolute path";
+		return -1;
+	}
+	for (const char *c = in; *c; c++) {
+		if ((unsigned char)*c < 0x20 || *c == 0x7f) {
+			*why = "control character in path";
+			return -1;
+		}
+	}
+	while (*p) {
+		const char *e = strchr(p, '/');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+
+		if (n == 0 || (n == 1 && p[0] == '.')) {
+			/* skip "" and "." components */
+		} else if (n == 2 && p[0] == '.' && p[1] == '.') {
+			if (out->len == start) {
+				*why = "path leaves the project";
+				strbuf_setlen(out, start);
+				return -1;
+			}
+			char *slash = memrchr(out->buf + start, '/', out->len - start);
+			strbuf_setlen(out, slash ? (size_t)(slash - out->buf) : start);
+		} else {
+			if (out->len > start)
+				strbuf_addch(out, '/');
+			strbuf_add(out, p, n);
+		}
+		p += n;
+		if (*p == '/')
+			p++;
+	}
+	if (out->len == start)
+		strbuf_addch(out, '.');
+	return 0;
+}
+
+int path_is_inside(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	if (!strcmp(dir, "."))
+		return 1;
+	return !strncmp(path, dir, n) && (path[n] == '\0' || path[n] == '/');
+}
+
+int mkdir_p(const char *path, mode_t mode)
+{
+	char *tmp = xstrdup(path);
+	int ret = 0;
+
+	for (char *p = tmp + 1; ; p++) {
+		if (*p == '/' || *p == '\0') {
+			char c = *p;
+			*p = '\0';
+			if (mkdir(tmp, mode) < 0 && errno != EEXIST) {
+				ret = -1;
+				break;
+			}
+			*p = c;
+			if (!c)
+				break;
+		}
+	}
+	if (!ret && !is_dir(path)) {
+		errno = ENOTDIR;
+		ret = -1;
+	}
+	free(tmp);
+	return ret;
+}
+
+int mkdir_parent(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash || slash == path)
+		return 0;
+	char *dir = xstrndup(path, (size_t)(slash - path));
+	int ret = mkdir_p(dir, 0777);
+	free(dir);
+	return ret;
+}
+
+int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int fsync_parent_dir(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash ? xstrndup(path, (size_t)(slash - path + (slash == path))) : xstrdup(".");
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int ret = 0;
+
+	if (fd < 0 || fsync(fd) < 0)
+		ret = -1;
+	if (fd >= 0)
+		close(fd);
+	free(dir);
+	return ret;
+}
+
+int atomic_open_in(struct atomic_file *af, const char *path, const char *tmpdir, mode_t mode)
+{
+	struct strbuf tmp = STRBUF_INIT;
+	const char *base = strrchr(path, '/');
+
+	base = base ? base + 1 : path;
+	path_join(&tmp, tmpdir, ".");
+	strbuf_addstr(&tmp, base);
+	strbuf_addstr(&tmp, ".tmpXXXXXX");
+	af->fd = mkostemp(tmp.buf, O_CLOEXEC);
+	if (af->fd < 0) {
+		error("cannot create a temporary file for '%s':", path);
+		strbuf_release(&tmp);
+		af->tmp_path = af->path = NULL;
+		return -1;
+	}
+	/* mkostemp creates 0600; failing to widen that is harmless. */
+	(void)!fchmod(af->fd, mode);
+	af->tmp_path = strbuf_detach(&tmp, NULL);
+	af->path = xstrdup(path);
+	return 0;
+}
+
+int atomic_open(struct atomic_file *af, const char *path, mode_t mode)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
+	int ret = atomic_open_in(af, path, dir, mode);
+
+	free(dir);
+	return ret;
+}
+
+int atomic_write(struct atomic_file *af, const void *data, size_t len)
+{
+	if (write_all(af->fd, data, len) < 0)
+		return error("cannot write '%s':", af->tmp_path);
+	return 0;
+}
+
+static void atomic_free(struct atomic_file *af)
+{
+	if (af->fd >= 0)
+		close(af->fd);
+	af->fd = -1;
+	free(af->tmp_path);
+	free(af->path);
+	af->tmp_path = af->path = NULL;
+}
+
+void atomic_abort(struct atomic_file *af)
+{
+	if (af->tmp_path)
+		unlink(af->tmp_path);
+	atomic_free(af);
+}
+
+static int atomic_finish(struct atomic_file *af, int sync)
+{
+	/* The data must be on disk before the rename makes it visible under the
+	 * final name; otherwise a crash can leave a complete-looking name with
+	 * empty or partial contents (the ext4 "zero-length file" problem). */
+	if (sync && fsync(af->fd) < 0) {
+		error("cannot sync '%s':", af->tmp_path);
+		atomic_abort(af);
+		return -1;
+	}
+	if (close(af->fd) < 0) {
+		af->fd = -1;
+		error("cannot write '%s':", af->tmp_path);
+		atomic_abort(af);
+		return -1;
+	}
+	af->fd = -1;
+	if (rename(af->tmp_path, af->path) < 0) {
+		error("cannot rename '%s' to '%s':", af->tmp_path, af->path);
+		atomic_abort(af);
+		return -1;
+	}
+	/* And the rename itself must reach the disk before we report success. */
+	if (sync && fsync_parent_dir(af->path) < 0) {
+		error("cannot sync the directory of '%s':", af->path);
+		atomic_free(af);
+		return -1;
+	}
+	atomic_free(af);
+	return 0;
+}
+
+int atomic_commit(struct atomic_file *af)
+{
+	return atomic_finish(af, 1);
+}
+
+int atomic_commit_nosync(struct atomic_file *af)
+{
+	return atomic_finish(af, 0);
+}
+
+int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode)
+{
+	struct atomic_file af;
+
+	if (atomic_open(&af, path, mode) < 0)
+		return -1;
+	if (atomic_write(&af, data, len) < 0) {
+		atomic_abort(&af);
+		return -1;
+	}
+	return atomic_commit(&af);
+}
+
+static int remove_tree_at(int dirfd, const char *name)
+{
+	struct stat st;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISDIR(st.st_mode))
+		return unlinkat(dirfd, name, 0) < 0 && errno != ENOENT ? -1 : 0;
+
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -1;
+	}
+	struct dirent *de;
+	int ret = 0;
+	/* Objects in the cache are read-only, and so may be their directories
+	 * after a checkout with links; unlinking needs write permission on the
+	 * directory only. */
+	fchmod(fd, st.st_mode | S_IWUSR | S_IXUSR | S_IRUSR);
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (remove_tree_at(fd, de->d_name) < 0)
+			ret = -1;
+	}
+	closedir(d);
+	if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		ret = -1;
+	return ret;
+}
+
+int remove_tree(const char *path)
+{
+	return remove_tree_at(AT_FDCWD, path);
+}
+
+int copy_file(const char *src, const char *dst, mode_t mode)
+{
+	int in = open(src, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return -1;
+	int out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (out < 0) {
+		int e = errno;
+		close(in);
+		errno = e;
+		return -1;
+	}
+	int ret = 0;
+	for (;;) {
+		ssize_t n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0);
+		if (n == 0)
+			break;
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EXDEV || errno == ENOSYS || errno == EINVAL) {
+				/* fall back to read/write */
+				char buf[1 << 16];
+				ssize_t r;
+				while ((r = read(in, buf, sizeof(buf))) > 0)
+					if (write_all(out, buf, (size_t)r) < 0) {
+						ret = -1;
+						break;
+					}
+				if (r < 0)
+					ret = -1;
+				break;
+			}
+			ret = -1;
+			break;
+		}
+	}
+	int e = errno;
+	close(in);
+	if (close(out) < 0)
+		ret = -1;
+	errno = e;
+	return ret;
+}
+
+int is_dir(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int path_exists(const char *path)
+{
+	struct stat st;
+	return lstat(path, &st) == 0;
+}
