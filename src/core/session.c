@@ -1,0 +1,85 @@
+#include "core/session.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/evaluate.h"
+#include "core/state.h"
+#include "util/error.h"
+#include "util/fs.h"
+#include "util/suggest.h"
+#include "util/xalloc.h"
+
+int session_open(struct session *s, struct project *p, const char *stages_file, int missing_ok)
+{
+	memset(s, 0, sizeof(*s));
+	s->project = p;
+	params_init(&s->params, &workspace_source);
+	if (pipeline_load(&s->pipeline, stages_file ? stages_file : STAGES_FILE, &workspace_source, missing_ok) < 0)
+		goto fail;
+	if (graph_build(&s->graph, &s->pipeline) < 0)
+		goto fail;
+	if (lock_read(&s->lock, s->pipeline.lock_file, &workspace_source) < 0)
+		goto fail;
+	char *links = config_get(&p->config, "cache.type");
+	int r = cache_init(&s->cache, REPRO_DIR "/cache", REPRO_DIR "/tmp", links);
+	free(links);
+	if (r < 0)
+		goto fail;
+	s->state = state_open(REPRO_DIR "/state");
+	s->hasher.state = s->state;
+	s->hasher.nthreads = 0;
+	s->eval = xcalloc(1, sizeof(*s->eval));
+	s->eval->hasher = &s->hasher;
+	s->eval->params = &s->params;
+	s->eval->cache = &s->cache;
+	return 0;
+fail:
+	session_close(s);
+	return -1;
+}
+
+void session_close(struct session *s)
+{
+	if (s->state) {
+		state_save(s->state);
+		state_free(s->state);
+	}
+	free(s->eval);
+	cache_release(&s->cache);
+	lock_release(&s->lock);
+	graph_release(&s->graph);
+	pipeline_release(&s->pipeline);
+	params_release(&s->params);
+	memset(s, 0, sizeof(*s));
+}
+
+int session_select(struct session *s, char **names, int n, unsigned char *marks)
+{
+	const struct pipeline *p = &s->pipeline;
+	int ret = 0;
+
+	for (int i = 0; i < n; i++) {
+		size_t len = strlen(names[i]);
+		int found = 0;
+		for (size_t k = 0; k < p->n; k++) {
+			const char *nm = p->stages[k].name;
+			if (!strcmp(nm, names[i]) || (!strncmp(nm, names[i], len) && nm[len] == '@')) {
+				marks[k] = 1;
+				found = 1;
+			}
+		}
+		if (found)
+			continue;
+		const char **cands = xcalloc(p->n + 1, sizeof(char *));
+		for (size_t k = 0; k < p->n; k++)
+			cands[k] = p->stages[k].name;
+		const char *sug = suggest(names[i], cands, p->n);
+		if (sug)
+			ret = error("no stage named '%s' in '%s' (did you mean '%s'?)", names[i], p->file, sug);
+		else
+			ret = error("no stage named '%s' in '%s'", names[i], p->file);
+		free(cands);
+	}
+	return ret;
+}

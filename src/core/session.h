@@ -1,0 +1,45 @@
+/*
+ * Everything a command working on a pipeline needs, opened together: the
+ * pipeline and its graph, the lock, the cache, the state file, the hasher
+ * and the params files. One struct so that each command's setup and
+ * teardown is two calls.
+ */
+#ifndef REPRO_SESSION_H
+#define REPRO_SESSION_H
+
+#include "core/cache.h"
+#include "core/graph.h"
+#include "core/lock.h"
+#include "core/params.h"
+#include "core/project.h"
+#include "core/stage.h"
+
+#define STAGES_FILE "stages.yaml"
+
+struct session {
+	struct project *project;   /* the open project (cwd = its root) */
+	struct pipeline pipeline;  /* the stages file, templated and validated */
+	struct graph graph;        /* its stages' dependencies */
+	struct lock lock;          /* the lock beside the stages file */
+	struct cache cache;        /* .repro/cache */
+	struct state *state;       /* .repro/state */
+	struct hasher hasher;      /* hashing through state, over all cores */
+	struct params_cache params;/* params files read so far */
+	struct eval_ctx *eval;     /* for stage_evaluate (points into this session) */
+};
+
+/*
+ * Opens the session for stages_file (NULL: stages.yaml). With missing_ok,
+ * a missing stages file is an empty pipeline. Returns 0 or -1 (reported).
+ */
+int session_open(struct session *s, struct project *p, const char *stages_file, int missing_ok);
+/* Saves the state file and frees everything. */
+void session_close(struct session *s);
+/*
+ * Resolves stage names given on the command line into marks[] (one byte
+ * per stage). Unknown names are reported with the nearest existing one.
+ * A name of a foreach/matrix parent ("build") selects all its expansions.
+ */
+int session_select(struct session *s, char **names, int n, unsigned char *marks);
+
+#endif
