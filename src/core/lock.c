@@ -36,6 +36,13 @@ void lock_stage_release(struct lock_stage *s)
 	memset(s, 0, sizeof(*s));
 }
 
+void lock_entries_free(struct lock_entry *e, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(e[i].path);
+		free(e[i].etag);
+	}
+
 void lock_release(struct lock *l)
 {
 	for (size_t i = 0; i < l->n; i++)

@@ -80,6 +80,8 @@ void lock_put(struct lock *l, struct lock_stage *s);
 /* Removes the entry of a stage, if any. */
 void lock_remove(struct lock *l, const char *name);
 void lock_stage_release(struct lock_stage *s);
+/* Frees an array of n entries. */
+void lock_entries_free(struct lock_entry *e, size_t n);
 /* A deep copy. */
 void lock_stage_copy(struct lock_stage *dst, const struct lock_stage *src);
 struct lock_entry *lock_entry_find(struct lock_entry *e, size_t n, const char *path);

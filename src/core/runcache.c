@@ -17,12 +17,6 @@ char *runcache_path(const char *dir, const char *signature)
 	return xasprintf("%s/%.2s/%s", dir, signature, signature + 2);
 }
 
-void lock_entries_free(struct lock_entry *e, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		free(e[i].path);
-		free(e[i].etag);
-	}
 	free(e);
 }
 

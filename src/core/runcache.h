@@ -17,11 +17,10 @@ int runcache_save(const char *dir, const char *signature, const char *stage, con
 		  size_t nouts);
 /*
  * Loads the outs recorded under signature into *outs (freed with
- * lock_entries_free). Returns 1 when found and valid, 0 when absent, -1 when
+ * lock_entries_free in lock.h). Returns 1 when found and valid, 0 when absent, -1 when
  * the entry is damaged (reported as a warning and ignored by callers).
  */
 int runcache_load(const char *dir, const char *signature, struct lock_entry **outs, size_t *nouts);
-void lock_entries_free(struct lock_entry *e, size_t n);
 /* The entry's path: DIR/ab/cdef... */
 char *runcache_path(const char *dir, const char *signature);
 
