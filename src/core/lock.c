@@ -42,6 +42,8 @@ void lock_entries_free(struct lock_entry *e, size_t n)
 		free(e[i].path);
 		free(e[i].etag);
 	}
+	free(e);
+}
 
 void lock_release(struct lock *l)
 {
