@@ -17,9 +17,6 @@ char *runcache_path(const char *dir, const char *signature)
 	return xasprintf("%s/%.2s/%s", dir, signature, signature + 2);
 }
 
-	free(e);
-}
-
 int runcache_save(const char *dir, const char *signature, const char *stage, const struct lock_entry *outs,
 		  size_t nouts)
 {
