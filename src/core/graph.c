@@ -84,11 +84,16 @@ static int report_cycle(const struct graph *g, const struct pipeline *p, const s
 	size_t from = 0;
 	while (path[from] != cur)
 		from++;
-	/* path runs downstream->upstream; print it upstream first */
-	for (size_t k = len; k-- > from;)
-		strbuf_addf(&sb, "'%s' -> ", p->stages[path[k]].name);
-	strbuf_addf(&sb, "'%s'", p->stages[path[len - 1]].name);
-	int r = error_at(p->file, p->stages[cur].line, p->stages[cur].col,
+	/* path[from..len) runs downstream to upstream; print it upstream first,
+	 * starting at the earliest-declared stage so the message is stable */
+	size_t clen = len - from, first = 0;
+	for (size_t k = 1; k < clen; k++)
+		if (path[len - 1 - k] < path[len - 1 - first])
+			first = k;
+	for (size_t k = 0; k <= clen; k++)
+		strbuf_addf(&sb, "%s'%s'", k ? " -> " : "", p->stages[path[len - 1 - (first + k) % clen]].name);
+	size_t at = path[len - 1 - first];
+	int r = error_at(p->file, p->stages[at].line, p->stages[at].col,
 			 "the stages form a cycle: %s; a stage cannot depend on its own outputs", sb.buf);
 	strbuf_release(&sb);
 	free(path);

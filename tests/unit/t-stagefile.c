@@ -103,7 +103,8 @@ static void test_templating(void)
 		"    foreach: [a, b]\n"
 		"    do:\n"
 		"      cmd: make ${item}\n"
-		"      outs: [out/${item}.bin]\n"
+		"      outs:\n"
+		"        - out/${item}.bin\n"
 		"  fit:\n"
 		"    foreach:\n"
 		"      small: {n: 1}\n"
@@ -129,10 +130,13 @@ static void test_templating(void)
 	       "interpolation from params.yaml, a vars file and inline vars; escape");
 	is_str(s ? s->outs[0].path : NULL, "model.bin", "whole-value interpolation");
 	ok(pipeline_find(&p, "build@a") && pipeline_find(&p, "build@b"), "foreach over a list: build@a, build@b");
-	is_str(pipeline_find(&p, "build@b")->outs[0].path, "out/b.bin", "foreach ${item}");
-	is_str(pipeline_find(&p, "fit@large")->cmd[0], "fit large 9", "foreach over a map: ${key} ${item.n}");
+	s = pipeline_find(&p, "build@b");
+	is_str(s ? s->outs[0].path : NULL, "out/b.bin", "foreach ${item}");
+	s = pipeline_find(&p, "fit@large");
+	is_str(s ? s->cmd[0] : NULL, "fit large 9", "foreach over a map: ${key} ${item.n}");
 	ok(pipeline_find(&p, "grid@0.1-sgd") && pipeline_find(&p, "grid@0.01-adam"), "matrix names");
-	is_str(pipeline_find(&p, "grid@0.01-sgd")->cmd[0], "grid 0.01 sgd", "matrix ${item.x}");
+	s = pipeline_find(&p, "grid@0.01-sgd");
+	is_str(s ? s->cmd[0] : NULL, "grid 0.01 sgd", "matrix ${item.x}");
 	is_int(p.n, 1 + 2 + 2 + 4 + 2, "all expansions present");
 	is_str(pipeline_find(&p, "listed@1") ? pipeline_find(&p, "listed@1")->cmd[0] : NULL, "echo 2",
 	       "foreach over a list of maps from vars: named by index");
