@@ -40,24 +40,29 @@ int hash_open_file(struct hasher *h, int fd, struct stat *st, char hex[HASH_HEX_
 struct dirhash {
 	struct hasher *h;
 	int dirfd;                 /* the directory walked */
-	struct walk_file *files;
-	size_t *todo;              /* indices into files of those to read */
+	struct walk_file **todo;   /* the files to read */
+	const char **paths;        /* their paths */
+	size_t n;
 	int *err;                  /* per todo entry: 0, or the errno of its failure */
+	struct strpool pool;       /* storage of paths */
 	atomic_uint_fast64_t bytes, nfiles; /* progress so far */
 };
 
 static void dirhash_one(void *ctx, size_t i, int w)
 {
 	struct dirhash *dh = ctx;
-	struct walk_file *f = &dh->files[dh->todo[i]];
+	struct walk_file *f = dh->todo[i];
+	char hex[HASH_HEX_LEN + 1];
 	struct stat st;
 	uint64_t size = 0;
 	(void)w;
 
-	int fd = f->src ? open(f->src, O_RDONLY | O_CLOEXEC) : open_beneath(dh->dirfd, f->path, O_RDONLY, 0);
-	if (fd < 0 || hash_open_file(dh->h, fd, &st, f->hex, &size) < 0) {
+	errno = 0;
+	int fd = f->src ? open(f->src, O_RDONLY | O_CLOEXEC) : open_beneath(dh->dirfd, dh->paths[i], O_RDONLY, 0);
+	if (fd < 0 || hash_open_file(dh->h, fd, &st, hex, &size) < 0) {
 		dh->err[i] = errno ? errno : EIO;
 	} else {
+		hash_hex_to_raw(hex, f->sha);
 		f->known = 1;
 		f->size = size;
 		f->mode = st.st_mode;
@@ -75,44 +80,77 @@ static void dirhash_tick(void *ctx)
 	dh->h->progress(dh->h->progress_ctx, atomic_load(&dh->bytes), atomic_load(&dh->nfiles));
 }
 
+static void collect_unknown(void *ctx, const char *path, struct walk_file *f)
+{
+	struct dirhash *dh = ctx;
+
+	if (f->kind != WALK_FILE || f->known)
+		return;
+	dh->todo[dh->n] = f;
+	dh->paths[dh->n++] = strpool_add(&dh->pool, path);
+}
+
 int hash_walked_files(struct hasher *h, int dirfd, const char *path, struct walk_result *r)
 {
-	struct dirhash dh = { .h = h, .dirfd = dirfd, .files = r->files };
-	size_t n = 0;
+	struct dirhash dh = { .h = h, .dirfd = dirfd };
+	size_t n = r->nunknown;
 	int ret = 0;
 
-	dh.todo = xmalloc((r->n ? r->n : 1) * sizeof(*dh.todo));
-	for (size_t i = 0; i < r->n; i++)
-		if (r->files[i].kind == WALK_FILE && !r->files[i].known)
-			dh.todo[n++] = i;
-	dh.err = xcalloc(n ? n : 1, sizeof(*dh.err));
-	if (n)
-		parallel_for(h->nthreads, n, dirhash_one, &dh, h->progress ? dirhash_tick : NULL, &dh);
-	for (size_t i = 0; i < n; i++) {
+	if (!n)
+		return 0;
+	dh.todo = xmalloc(n * sizeof(*dh.todo));
+	dh.paths = xmalloc(n * sizeof(*dh.paths));
+	dh.err = xcalloc(n, sizeof(*dh.err));
+	walk_visit(r, collect_unknown, &dh);
+	parallel_for(h->nthreads, dh.n, dirhash_one, &dh, h->progress ? dirhash_tick : NULL, &dh);
+	for (size_t i = 0; i < dh.n; i++) {
 		if (dh.err[i]) {
 			errno = dh.err[i];
-			ret = error("cannot hash '%s/%s':", path, r->files[dh.todo[i]].path);
+			if (errno == EINVAL)
+				ret = error("'%s/%s' is not a regular file any more", path, dh.paths[i]);
+			else
+				ret = error("cannot hash '%s/%s':", path, dh.paths[i]);
 		}
 	}
+	r->nunknown = 0;
 	free(dh.todo);
+	free(dh.paths);
 	free(dh.err);
+	strpool_release(&dh.pool);
 	return ret;
+}
+
+static void add_to_tree(void *ctx, const char *path, struct walk_file *f)
+{
+	char hex[HASH_HEX_LEN + 1];
+
+	hash_raw_to_hex(f->sha, hex);
+	tree_add(ctx, path, hex, f->size, (f->mode & S_IXUSR) != 0);
 }
 
 void walk_to_tree(const struct walk_result *r, struct tree *t)
 {
-	ARRAY_GROW(t->entries, t->alloc, t->n + r->n);
-	for (size_t i = 0; i < r->n; i++) {
-		const struct walk_file *f = &r->files[i];
-		tree_add(t, f->path, f->hex, f->size, (f->mode & S_IXUSR) != 0);
-	}
+	ARRAY_GROW(t->entries, t->alloc, t->n + r->nfiles);
+	walk_visit(r, add_to_tree, t);
 }
 
-static void dir_info(const struct tree *t, struct hashinfo *out)
+static void add_to_idstream(void *ctx, const char *path, struct walk_file *f)
 {
-	tree_id(t, out->id);
-	out->size = tree_total_size(t);
-	out->nfiles = t->n;
+	char hex[HASH_HEX_LEN + 1];
+
+	hash_raw_to_hex(f->sha, hex);
+	tree_idstream_add(ctx, path, hex, f->size, (f->mode & S_IXUSR) != 0);
+}
+
+void walk_info(const struct walk_result *r, struct hashinfo *out, struct strbuf *manifest)
+{
+	struct tree_idstream s;
+
+	tree_idstream_begin(&s, manifest);
+	walk_visit(r, add_to_idstream, &s);
+	tree_idstream_end(&s, out->id);
+	out->size = s.size;
+	out->nfiles = s.n;
 	out->isdir = 1;
 }
 
@@ -120,7 +158,6 @@ static int hash_dir(struct hasher *h, const char *path, struct hashinfo *out, st
 {
 	struct walk_opts o = { .follow = 1, .state = h->state, .nthreads = h->nthreads };
 	struct walk_result r;
-	struct tree local = TREE_INIT;
 	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	if (fd < 0)
@@ -129,13 +166,11 @@ static int hash_dir(struct hasher *h, const char *path, struct hashinfo *out, st
 	if (!ret)
 		ret = hash_walked_files(h, fd, path, &r);
 	if (!ret) {
-		if (!t)
-			t = &local;
-		walk_to_tree(&r, t);
-		dir_info(t, out);
+		walk_info(&r, out, NULL);
+		if (t)
+			walk_to_tree(&r, t);
 	}
 	walk_result_release(&r);
-	tree_release(&local);
 	close(fd);
 	return ret;
 }

@@ -40,8 +40,10 @@ struct state {
 	const struct state_rec *base; /* the loaded records, sorted; never modified */
 	size_t nbase;
 	pthread_mutex_t lock;       /* guards everything below */
-	struct state_rec *table;    /* added entries: open addressing, ino 0 = empty */
-	size_t tsize, tcount;       /* slots (a power of two) / slots in use */
+	struct state_rec *added;    /* entries added by state_put, in no order */
+	size_t tcount, aalloc;      /* entries in added / allocated */
+	uint32_t *index;            /* open addressing over added: 1 + position, 0 = empty */
+	size_t tsize;               /* slots in index (a power of two) */
 	size_t nnew;                /* added entries whose key is not in base */
 	atomic_size_t nput;         /* tcount, readable without the lock */
 	int changed;                /* an entry differs from the file */
@@ -119,26 +121,30 @@ static size_t slot_of(uint64_t dev, uint64_t ino, size_t tsize)
 	return (size_t)(h >> 17) & (tsize - 1);
 }
 
-/* The table slot holding (dev, ino), or the empty slot where it would go. */
-static struct state_rec *table_slot(struct state_rec *table, size_t tsize, uint64_t dev, uint64_t ino)
+/* The index slot for (dev, ino): the one holding it, or the empty slot
+ * where it would go. */
+static uint32_t *table_slot(const struct state *s, uint32_t *index, size_t tsize, uint64_t dev, uint64_t ino)
 {
 	size_t i = slot_of(dev, ino, tsize);
 
-	while (table[i].ino && (table[i].ino != ino || table[i].dev != dev))
+	while (index[i]) {
+		const struct state_rec *r = &s->added[index[i] - 1];
+		if (r->ino == ino && r->dev == dev)
+			break;
 		i = (i + 1) & (tsize - 1);
-	return &table[i];
+	}
+	return &index[i];
 }
 
 static void table_grow(struct state *s)
 {
 	size_t nsize = s->tsize ? s->tsize * 2 : 1024;
-	struct state_rec *nt = xcalloc(nsize, sizeof(*nt));
+	uint32_t *ni = xcalloc(nsize, sizeof(*ni));
 
-	for (size_t i = 0; i < s->tsize; i++)
-		if (s->table[i].ino)
-			*table_slot(nt, nsize, s->table[i].dev, s->table[i].ino) = s->table[i];
-	free(s->table);
-	s->table = nt;
+	for (size_t i = 0; i < s->tcount; i++)
+		*table_slot(s, ni, nsize, s->added[i].dev, s->added[i].ino) = (uint32_t)(i + 1);
+	free(s->index);
+	s->index = ni;
 	s->tsize = nsize;
 }
 
@@ -220,15 +226,25 @@ size_t state_count(struct state *s)
 
 int state_get(struct state *s, const struct stat *st, char hex[HASH_HEX_LEN + 1])
 {
+	unsigned char raw[HASH_RAW_LEN];
+
+	if (!state_get_raw(s, st, raw))
+		return 0;
+	hash_raw_to_hex(raw, hex);
+	return 1;
+}
+
+int state_get_raw(struct state *s, const struct stat *st, unsigned char raw[HASH_RAW_LEN])
+{
 	uint64_t dev = (uint64_t)st->st_dev, ino = (uint64_t)st->st_ino;
 	struct state_rec r;
 	int found = 0;
 
 	if (atomic_load_explicit(&s->nput, memory_order_acquire)) {
 		pthread_mutex_lock(&s->lock);
-		const struct state_rec *t = table_slot(s->table, s->tsize, dev, ino);
-		if (t->ino) {
-			r = *t;
+		uint32_t slot = *table_slot(s, s->index, s->tsize, dev, ino);
+		if (slot) {
+			r = s->added[slot - 1];
 			found = 1;
 		}
 		pthread_mutex_unlock(&s->lock);
@@ -241,7 +257,7 @@ int state_get(struct state *s, const struct stat *st, char hex[HASH_HEX_LEN + 1]
 	}
 	if (r.size != (uint64_t)st->st_size || r.mtime_ns != st_mtime_ns(st) || is_racy(&r))
 		return 0;
-	hash_raw_to_hex(r.sha, hex);
+	memcpy(raw, r.sha, HASH_RAW_LEN);
 	return 1;
 }
 
@@ -261,15 +277,18 @@ void state_put(struct state *s, const struct stat *st, const char *hex, int64_t 
 	pthread_mutex_lock(&s->lock);
 	if (s->tcount * 2 >= s->tsize)
 		table_grow(s);
-	struct state_rec *slot = table_slot(s->table, s->tsize, r.dev, r.ino);
-	const struct state_rec *old = slot->ino ? slot : b;
+	uint32_t *slot = table_slot(s, s->index, s->tsize, r.dev, r.ino);
+	const struct state_rec *old = *slot ? &s->added[*slot - 1] : b;
 	if (!old || memcmp(old, &r, sizeof(r))) {
-		if (!slot->ino) {
-			s->tcount++;
+		if (*slot) {
+			s->added[*slot - 1] = r;
+		} else {
+			ARRAY_GROW(s->added, s->aalloc, s->tcount + 1);
+			s->added[s->tcount++] = r;
+			*slot = (uint32_t)s->tcount;
 			if (!b)
 				s->nnew++;
 		}
-		*slot = r;
 		s->changed = 1;
 		atomic_store_explicit(&s->nput, s->tcount, memory_order_release);
 	}
@@ -292,13 +311,16 @@ static int rec_newer(const void *a, const void *b)
  * cut to STATE_MAX_ENTRIES; *n gets its length. */
 static struct state_rec *state_merge(struct state *s, size_t *n)
 {
-	struct state_rec *add = xmalloc((s->tcount ? s->tcount : 1) * sizeof(*add));
-	size_t na = 0, i = 0, j = 0, k = 0;
+	struct state_rec *add = s->added;
+	size_t na = s->tcount, i = 0, j = 0, k = 0;
 
-	for (size_t t = 0; t < s->tsize; t++)
-		if (s->table[t].ino)
-			add[na++] = s->table[t];
-	qsort(add, na, sizeof(*add), rec_cmp);
+	/* sorting reorders `added`: rebuild the index for any later put */
+	if (na) {
+		qsort(add, na, sizeof(*add), rec_cmp);
+		memset(s->index, 0, s->tsize * sizeof(*s->index));
+	}
+	for (size_t t = 0; t < na; t++)
+		*table_slot(s, s->index, s->tsize, add[t].dev, add[t].ino) = (uint32_t)(t + 1);
 	struct state_rec *out = xmalloc((s->nbase + na + 1) * sizeof(*out));
 	while (i < s->nbase || j < na) {
 		int c = i == s->nbase ? 1 : j == na ? -1 : key_cmp(s->base[i].dev, s->base[i].ino, &add[j]);
@@ -309,7 +331,6 @@ static struct state_rec *state_merge(struct state *s, size_t *n)
 			i += c == 0;
 		}
 	}
-	free(add);
 	if (k > STATE_MAX_ENTRIES) {
 		qsort(out, k, sizeof(*out), rec_newer);
 		k = STATE_MAX_ENTRIES * 3 / 4;
@@ -360,7 +381,8 @@ void state_free(struct state *s)
 	if (!s)
 		return;
 	pthread_mutex_destroy(&s->lock);
-	free(s->table);
+	free(s->added);
+	free(s->index);
 	free(s->mem);
 	free(s->path);
 	free(s);

@@ -50,6 +50,8 @@ struct state *state_open(const char *path);
 size_t state_count(struct state *s);
 /* 1 and the hash in hex when st matches a trusted entry; 0 otherwise. */
 int state_get(struct state *s, const struct stat *st, char hex[HASH_HEX_LEN + 1]);
+/* state_get with the hash as 32 raw bytes. */
+int state_get_raw(struct state *s, const struct stat *st, unsigned char raw[HASH_RAW_LEN]);
 /*
  * Records that the file described by st (taken before or while hashing) has
  * hash hex; hashed_at_ns is a CLOCK_REALTIME time taken before the file's

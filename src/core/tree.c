@@ -101,10 +101,23 @@ static void add_u64(struct strbuf *sb, uint64_t v)
 
 typedef void (*tree_sink)(void *ctx, const char *data, size_t len);
 
-/*
- * Produces the canonical serialisation in pieces of about 64 KiB, handing
- * each to sink: the one place that knows the manifest's byte format.
- */
+/* Appends entry number n (from 0) of a manifest: the one place that knows
+ * the byte format, with tree_emit's brackets. */
+static void add_entry(struct strbuf *sb, size_t n, const char *path, const char *hex, uint64_t size, int exec)
+{
+	if (n)
+		strbuf_addch(sb, ',');
+	strbuf_addstr(sb, "{\"path\":\"");
+	add_json_string(sb, path);
+	strbuf_addstr(sb, "\",\"sha256\":\"");
+	strbuf_add(sb, hex, HASH_HEX_LEN);
+	strbuf_addstr(sb, "\",\"size\":");
+	add_u64(sb, size);
+	strbuf_addstr(sb, exec ? ",\"exec\":true}" : ",\"exec\":false}");
+}
+
+/* Produces the canonical serialisation in pieces of about 64 KiB, handing
+ * each to sink. */
 static void tree_emit(const struct tree *t, tree_sink sink, void *ctx)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -113,15 +126,7 @@ static void tree_emit(const struct tree *t, tree_sink sink, void *ctx)
 	strbuf_addch(&sb, '[');
 	for (size_t i = 0; i < t->n; i++) {
 		const struct tree_entry *e = &t->entries[i];
-		if (i)
-			strbuf_addch(&sb, ',');
-		strbuf_addstr(&sb, "{\"path\":\"");
-		add_json_string(&sb, e->path);
-		strbuf_addstr(&sb, "\",\"sha256\":\"");
-		strbuf_add(&sb, e->hex, HASH_HEX_LEN);
-		strbuf_addstr(&sb, "\",\"size\":");
-		add_u64(&sb, e->size);
-		strbuf_addstr(&sb, e->exec ? ",\"exec\":true}" : ",\"exec\":false}");
+		add_entry(&sb, i, e->path, e->hex, e->size, e->exec);
 		if (sb.len >= 65536) {
 			sink(ctx, sb.buf, sb.len);
 			strbuf_reset(&sb);
@@ -130,6 +135,38 @@ static void tree_emit(const struct tree *t, tree_sink sink, void *ctx)
 	strbuf_addch(&sb, ']');
 	sink(ctx, sb.buf, sb.len);
 	strbuf_release(&sb);
+}
+
+void tree_idstream_begin(struct tree_idstream *s, struct strbuf *copy)
+{
+	s->copy = copy;
+	hash_stream_init(&s->hs);
+	strbuf_init(&s->buf, 70000);
+	strbuf_addch(&s->buf, '[');
+	s->n = s->size = 0;
+}
+
+void tree_idstream_add(struct tree_idstream *s, const char *path, const char *hex, uint64_t size, int exec)
+{
+	add_entry(&s->buf, s->n++, path, hex, size, exec);
+	s->size += size;
+	if (s->buf.len >= 65536) {
+		hash_stream_update(&s->hs, s->buf.buf, s->buf.len);
+		if (s->copy)
+			strbuf_addbuf(s->copy, &s->buf);
+		strbuf_reset(&s->buf);
+	}
+}
+
+void tree_idstream_end(struct tree_idstream *s, char id[HASH_ID_MAX])
+{
+	strbuf_addch(&s->buf, ']');
+	hash_stream_update(&s->hs, s->buf.buf, s->buf.len);
+	if (s->copy)
+		strbuf_addbuf(s->copy, &s->buf);
+	hash_stream_final(&s->hs, id);
+	memcpy(id + HASH_HEX_LEN, ".dir", 5);
+	strbuf_release(&s->buf);
 }
 
 static void sink_strbuf(void *ctx, const char *data, size_t len)

@@ -53,6 +53,22 @@ void tree_serialize(const struct tree *t, struct strbuf *out);
  * 100,000 files does not need its 13 MB serialisation in memory. */
 void tree_id(const struct tree *t, char id[HASH_ID_MAX]);
 /*
+ * The id of a manifest whose entries arrive one at a time, already in
+ * manifest order (a directory walk), without building a struct tree:
+ * begin, add each entry, end. n and size count the entries and bytes added.
+ */
+struct tree_idstream {
+	struct hash_stream hs; /* SHA-256 of the serialisation so far */
+	struct strbuf buf;     /* serialised entries not yet hashed */
+	uint64_t n, size;      /* entries / bytes added */
+	struct strbuf *copy;   /* when not NULL, gets the whole serialisation too */
+};
+/* copy may be NULL (only the id is wanted). */
+void tree_idstream_begin(struct tree_idstream *s, struct strbuf *copy);
+void tree_idstream_add(struct tree_idstream *s, const char *path, const char *hex, uint64_t size, int exec);
+void tree_idstream_end(struct tree_idstream *s, char id[HASH_ID_MAX]);
+
+/*
  * Parses a manifest read from `name` (a cache path or remote, for messages)
  * into t, which must be empty. Rejects, with a reported error naming `name`
  * and the entry, anything hostile: paths that are absolute, contain "." or

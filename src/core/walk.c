@@ -62,9 +62,8 @@ struct wdir;
 
 /* One entry of a directory being listed. */
 struct witem {
-	const char *name;    /* in the directory's pool */
 	struct wdir *sub;    /* a directory to descend into, else NULL */
-	struct walk_file f;  /* a file (path filled in when the walk is emitted) */
+	struct walk_file f;  /* f.name always; the rest for a file */
 };
 
 /* One directory: a task of the walk, then a node of its result. */
@@ -74,6 +73,7 @@ struct wdir {
 	const char *real;      /* real absolute path when reached through a symlink, else NULL */
 	uint64_t dev, ino;     /* identity, to catch symlink cycles */
 	int depth;             /* 0 for the root */
+	size_t nunknown;       /* files whose hash the state did not know */
 	struct witem *items;   /* sorted once the task ran */
 	size_t n, alloc;
 	struct strpool pool;   /* names of the items, paths of sub-directories */
@@ -149,7 +149,7 @@ static struct witem *new_item(struct wdir *d, const char *name)
 	ARRAY_GROW(d->items, d->alloc, d->n + 1);
 	struct witem *it = &d->items[d->n++];
 	memset(it, 0, sizeof(*it));
-	it->name = strpool_add(&d->pool, name);
+	it->f.name = strpool_add(&d->pool, name);
 	return it;
 }
 
@@ -162,6 +162,7 @@ static void add_subdir(struct wdir *d, const char *name, const char *real, struc
 	s->rel = strpool_join(&d->pool, d->rel, name, strlen(name));
 	s->real = real;
 	s->depth = d->depth + 1;
+	strbuf_init(&s->err, 0);
 	it->sub = s;
 	workq_push(q, s);
 }
@@ -180,7 +181,9 @@ static void add_file(struct wdir *d, const char *name, const struct stat *st, in
 	f->mode = st->st_mode;
 	f->kind = (unsigned char)kind;
 	if (kind == WALK_FILE && state)
-		f->known = (unsigned char)state_get(state, st, f->hex);
+		f->known = (unsigned char)state_get_raw(state, st, f->sha);
+	if (kind == WALK_FILE && !f->known)
+		d->nunknown++;
 }
 
 /* A symlink met while hashing: followed only into the project. */
@@ -264,7 +267,7 @@ static void walk_entry(const struct walk *wk, struct wdir *d, int fd, const stru
 static int item_cmp(const void *a, const void *b)
 {
 	const struct witem *x = a, *y = b;
-	const unsigned char *p = (const unsigned char *)x->name, *q = (const unsigned char *)y->name;
+	const unsigned char *p = (const unsigned char *)x->f.name, *q = (const unsigned char *)y->f.name;
 
 	while (*p && *p == *q)
 		p++, q++;
@@ -340,35 +343,72 @@ static void walk_task(void *ctx, void *task, int w, struct workq *q)
 	qsort(d->items, d->n, sizeof(*d->items), item_cmp);
 }
 
-static void count(const struct wdir *d, size_t *nfiles, size_t *ndirs)
+static void count(const struct wdir *d, struct walk_result *r)
 {
+	r->nunknown += d->nunknown;
 	for (size_t i = 0; i < d->n; i++) {
 		if (d->items[i].sub) {
-			(*ndirs)++;
-			count(d->items[i].sub, nfiles, ndirs);
+			r->ndirs++;
+			count(d->items[i].sub, r);
 		} else {
-			(*nfiles)++;
+			r->nfiles++;
 		}
 	}
 }
 
-/* Depth-first, in sorted order: the manifest order. */
-static void emit(const struct wdir *d, struct walk_result *r, int listing)
+/* Depth-first, in sorted order: the manifest order. path holds d's path. */
+static void visit(struct wdir *d, struct strbuf *path,
+		  void (*fn)(void *ctx, const char *path, struct walk_file *f), void *ctx)
+{
+	size_t base = path->len;
+
+	for (size_t i = 0; i < d->n; i++) {
+		struct witem *it = &d->items[i];
+		strbuf_setlen(path, base);
+		if (base)
+			strbuf_addch(path, '/');
+		strbuf_addstr(path, it->f.name);
+		if (it->sub)
+			visit(it->sub, path, fn, ctx);
+		else
+			fn(ctx, path->buf, &it->f);
+	}
+	strbuf_setlen(path, base);
+}
+
+void walk_visit(const struct walk_result *r, void (*fn)(void *ctx, const char *path, struct walk_file *f),
+		void *ctx)
+{
+	struct strbuf path = STRBUF_INIT;
+
+	if (r->root)
+		visit(r->root, &path, fn, ctx);
+	strbuf_release(&path);
+}
+
+static void flatten(struct wdir *d, struct walk_result *r, size_t *nf, size_t *nd)
 {
 	for (size_t i = 0; i < d->n; i++) {
-		const struct witem *it = &d->items[i];
+		struct witem *it = &d->items[i];
 		if (it->sub) {
-			if (listing)
-				r->dirs[r->ndirs++] = strpool_add(&r->pool, it->sub->rel);
-			emit(it->sub, r, listing);
-			continue;
+			r->dirs[(*nd)++] = it->sub->rel;
+			flatten(it->sub, r, nf, nd);
+		} else {
+			it->f.path = strpool_join(&r->pool, d->rel, it->f.name, strlen(it->f.name));
+			r->files[(*nf)++] = &it->f;
 		}
-		struct walk_file *f = &r->files[r->n++];
-		*f = it->f;
-		f->path = strpool_join(&r->pool, d->rel, it->name, strlen(it->name));
-		if (f->src)
-			f->src = strpool_add(&r->pool, f->src);
 	}
+}
+
+void walk_flatten(struct walk_result *r)
+{
+	size_t nf = 0, nd = 0;
+
+	if (r->files || !r->root)
+		return;
+	r->files = xmalloc((r->nfiles ? r->nfiles : 1) * sizeof(*r->files));
+	r->dirs = xmalloc((r->ndirs ? r->ndirs : 1) * sizeof(*r->dirs));
+	flatten(r->root, r, &nf, &nd);
 }
 
 /* Reports the collected messages in walk order; returns how many. */
@@ -402,31 +442,33 @@ static void free_wdir(struct wdir *d)
 int walk_dir(int dirfd, const char *path, const struct walk_opts *o, struct walk_result *r)
 {
 	struct walk wk = { dirfd, path, NULL, o };
-	struct wdir root = { .rel = "" };
-	size_t nfiles = 0, ndirs = 0;
-	int ret = 0;
+	struct wdir *root = xcalloc(1, sizeof(*root));
 
 	memset(r, 0, sizeof(*r));
-	strbuf_init(&root.err, 0);
-	if (o->follow && !(wk.root_real = project_root_real()))
+	root->rel = "";
+	strbuf_init(&root->err, 0);
+	if (o->follow && !(wk.root_real = project_root_real())) {
+		free(root);
 		return -1;
-	workq_run(o->nthreads, &root, walk_task, &wk);
-	if (report(&root)) {
-		ret = -1;
-	} else {
-		count(&root, &nfiles, &ndirs);
-		r->files = xmalloc((nfiles ? nfiles : 1) * sizeof(*r->files));
-		if (!o->follow)
-			r->dirs = xmalloc((ndirs ? ndirs : 1) * sizeof(*r->dirs));
-		emit(&root, r, !o->follow);
 	}
-	free_wdir(&root);
+	workq_run(o->nthreads, root, walk_task, &wk);
 	free(wk.root_real);
-	return ret;
+	if (report(root)) {
+		free_wdir(root);
+		free(root);
+		return -1;
+	}
+	r->root = root;
+	count(root, r);
+	return 0;
 }
 
 void walk_result_release(struct walk_result *r)
 {
+	if (r->root) {
+		free_wdir(r->root);
+		free(r->root);
+	}
 	free(r->files);
 	free(r->dirs);
 	strpool_release(&r->pool);

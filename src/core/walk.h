@@ -38,24 +38,35 @@ enum walk_kind {
 };
 
 struct walk_file {
-	const char *path;      /* relative to the walked directory, '/'-separated */
+	const char *name;      /* the last component of its path */
+	const char *path;      /* relative to the walked directory, '/'-separated;
+				  set by walk_flatten() only (NULL before) */
 	const char *src;       /* what to open: NULL for `path` below the walked
 				  directory, else the real path of a followed symlink */
 	uint64_t dev, ino;     /* of the file (of the target for a followed symlink) */
-	uint64_t size;         /* st_size */
+	uint64_t size;         /* st_size (bytes hashed, once hashed) */
 	int64_t mtime_ns;      /* st_mtim */
 	uint32_t mode;         /* st_mode */
 	unsigned char kind;    /* enum walk_kind */
-	unsigned char known;   /* 1 when the state had a trusted hash: hex holds it */
-	char hex[HASH_HEX_LEN + 1];
+	unsigned char known;   /* 1 when sha holds the file's hash (state hit, or hashed) */
+	unsigned char sha[HASH_RAW_LEN];
 };
 
+struct wdir;
+
+/*
+ * What a walk found: a tree of directories (kept as listed, so a no-op
+ * never builds a flat copy of 100,000 entries), and on demand the flat
+ * arrays below.
+ */
 struct walk_result {
-	struct walk_file *files; /* sorted by path */
-	size_t n;
-	const char **dirs;       /* listing mode: every directory below, sorted */
-	size_t ndirs;
-	struct strpool pool;     /* storage of the paths above */
+	struct wdir *root;       /* the directories and their sorted entries */
+	size_t nfiles, ndirs;    /* entries below the root */
+	size_t nunknown;         /* regular files whose hash is not known */
+	struct walk_file **files; /* walk_flatten(): every file, in manifest order */
+	const char **dirs;       /* walk_flatten(): every directory below, in walk
+				    order (a directory before what it holds) */
+	struct strpool pool;     /* storage of the flattened paths */
 };
 
 struct walk_opts {
@@ -70,6 +81,11 @@ struct walk_opts {
  * after reporting every problem found; *r is empty then.
  */
 int walk_dir(int dirfd, const char *path, const struct walk_opts *o, struct walk_result *r);
+/* Calls fn for every file in manifest order; `path` is valid during the call only. */
+void walk_visit(const struct walk_result *r, void (*fn)(void *ctx, const char *path, struct walk_file *f),
+		void *ctx);
+/* Fills r->files (with paths) and r->dirs. */
+void walk_flatten(struct walk_result *r);
 void walk_result_release(struct walk_result *r);
 
 /*
