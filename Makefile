@@ -60,6 +60,13 @@ $(BUILD)/tests/%.t: tests/unit/%.c tests/unit/tap.h $(LIBOBJ)
 
 unit: $(UNIT_BIN)
 
+# Benchmark drivers, linked with the library like the unit tests.
+.PHONY: bench/store-bench
+bench/store-bench: $(BUILD)/bench/store-bench
+$(BUILD)/bench/%: bench/%.c $(LIBOBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBOBJ) $(LDLIBS)
+
 deps:
 	@sh scripts/deps.sh build
 

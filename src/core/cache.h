@@ -14,8 +14,22 @@
  *
  * Checkout link types, in order of preference from the config
  * ("reflink,copy" by default): reflink (FICLONE), hardlink, symlink, copy.
- * The cache's objects are read-only, so a hard- or symlinked workspace file
- * cannot be edited in place by accident: an editor must replace it.
+ * A type that fails (reflink on ext4, hardlink across filesystems) falls
+ * through to the next. What keeps a user from editing an object in place:
+ *  - reflink, copy: the workspace file is an inode of its own (a reflink
+ *    shares extents copy-on-write), so writing to it never reaches the cache;
+ *  - hardlink: the workspace name is the object's inode, mode 0444: an
+ *    in-place write fails (EACCES), an editor must replace the file;
+ *  - symlink: the link points at the 0444 object: the same; `rm` removes the
+ *    link only.
+ * (root ignores modes: hardlink and symlink rely on users not writing as
+ * root, as DVC's do.) A file whose manifest entry is executable is never
+ * hard- or symlinked, as that would need the shared object to change mode.
+ *
+ * Hashes of what a checkout writes are recorded in the state with the time
+ * the checkout finished writing (git does the same with its index), so the
+ * next hash_path costs only stats; a concurrent writer changing a file
+ * during the checkout is not detected, as in git.
  */
 #ifndef REPRO_CACHE_H
 #define REPRO_CACHE_H
@@ -52,6 +66,10 @@ struct cache {
 	char *tmp;                 /* ".repro/tmp", on the same filesystem */
 	enum link_type links[4];   /* link types to try, in order */
 	int nlinks;
+	int dirfd, tmpfd;          /* open descriptors of dir and tmp */
+	char *dir_real;            /* absolute real path of dir: what symlinks point to */
+	int reflink;               /* FICLONE works here: 1 yes, 0 no, -1 not tried (atomic) */
+	int swept;                 /* stale temporary files were removed (once per process) */
 };
 
 /*
@@ -71,28 +89,37 @@ int cache_contains(const struct cache *c, const char *id);
 /*
  * Hashes a workspace file or directory (through h's state) into *out,
  * without storing anything. Returns 0, 1 when path does not exist, or -1
- * (reported) on error. With `t` non-NULL, a directory's manifest is left
- * there (sorted); t is untouched for a file.
+ * (reported) on error. With `t` non-NULL (and empty), a directory's manifest
+ * is left there (sorted); t is untouched for a file. A symlink (path itself
+ * or inside the directory) is followed when it leads into the project (the
+ * current directory) and is an error otherwise; special files and names
+ * with control characters are errors; empty directories are not recorded.
  */
 int hash_path(struct hasher *h, const char *path, struct hashinfo *out, struct tree *t);
 
 /*
  * Hashes path and stores it in the cache: the file, or the directory's
- * manifest and each of its files, skipping objects already present. The
- * workspace keeps its content; with a link type other than copy it may be
- * replaced by a link to the (read-only) object. Returns 0, 1 when path does
- * not exist, or -1 (reported).
+ * manifest and each of its files, skipping objects already present. Each
+ * object is hashed as it is copied, so an object's content is always what
+ * its name says even if the file changes meanwhile. New objects are made
+ * durable as one batch. The workspace keeps its content; when the first
+ * usable link type is hardlink or symlink, its files are then replaced by
+ * such links to the (read-only) objects. Returns 0, 1 when path does not
+ * exist, or -1 (reported).
  */
 int cache_store_path(struct cache *c, struct hasher *h, const char *path, struct hashinfo *out);
 /* Stores a buffer as an object; hex receives its id. */
 int cache_store_buffer(struct cache *c, const void *data, size_t len, char hex[HASH_HEX_LEN + 1]);
 /*
- * Moves a file downloaded to tmp_path into the cache as object `id` after
- * checking that its content hashes to id; on a mismatch the file is removed
- * and an error naming `origin` is reported.
+ * Moves a file downloaded to tmp_path (which should be in the cache's tmp
+ * directory) into the cache as object `id` after checking that its content
+ * hashes to id; on a mismatch the file is removed and an error naming
+ * `origin` is reported. Importing many files: use a batch, which syncs once.
  */
 int cache_import_file(struct cache *c, const char *tmp_path, const char *id, const char *origin);
-/* Reads an object into out (capped at cap bytes), verifying its hash. */
+/* Reads an object into out (capped at cap bytes), verifying its hash.
+ * A missing or corrupt object is reported (naming it) and out left as it
+ * was. */
 int cache_read_object(const struct cache *c, const char *id, struct strbuf *out, size_t cap);
 /* Loads and parses a directory manifest. */
 int cache_read_tree(const struct cache *c, const char *id, struct tree *t);
@@ -109,7 +136,39 @@ int cache_verify_object(const struct cache *c, const char *id);
  */
 int cache_checkout(struct cache *c, struct hasher *h, const char *id, const char *path, int *changed);
 
-/* Parses "reflink,hardlink,symlink,copy" style lists. */
+/* Parses "reflink,hardlink,symlink,copy" style lists; -1 (reported) on an
+ * unknown, repeated or missing name. */
 int link_spec_parse(const char *spec, enum link_type *links, int *n);
+/* "reflink", "hardlink", "symlink" or "copy". */
+const char *link_type_name(enum link_type t);
+
+/*
+ * A batch of new objects made durable together (see "Storing many objects"
+ * above): files are written to temporary files in tmp and queued; commit
+ * syncs them all with one syncfs() (one fsync when there is only one),
+ * renames them into place (directory manifests last, so a manifest is never
+ * visible before its files) and syncs again so the renames are durable.
+ * Thread-safe: several threads may add to one batch.
+ */
+struct cache_batch;
+struct cache_batch *cache_batch_begin(struct cache *c);
+/*
+ * Creates a new temporary file in tmp for an object (mode 0444, opened for
+ * writing); returns its descriptor and sets *name (allocated) to its path,
+ * or -1 (reported).
+ */
+int cache_tmp_create(struct cache *c, char **name);
+/* Queues tmp_path (in tmp, already known to hash to id) to become object id.
+ * Takes ownership of nothing; tmp_path is copied. */
+void cache_batch_add(struct cache_batch *b, const char *tmp_path, const char *id);
+/* Verifies, then queues, a downloaded file as cache_import_file does. */
+int cache_batch_import(struct cache_batch *b, const char *tmp_path, const char *id, const char *origin);
+/* Makes everything queued durable and visible; frees b. 0 or -1 (reported;
+ * temporary files are removed). */
+int cache_batch_commit(struct cache_batch *b);
+/* Removes the queued temporary files; frees b. */
+void cache_batch_abort(struct cache_batch *b);
+/* 1 when the object file exists (never follows a symlink in the cache). */
+int cache_has_object(const struct cache *c, const char *id);
 
 #endif

@@ -7,15 +7,34 @@
  * the same clock tick as it was hashed can change without its mtime moving.
  * Each entry remembers when the file was hashed; an entry whose file mtime is
  * not strictly older than that moment is never trusted, and the file is
- * hashed again.
+ * hashed again. "Older" allows for the filesystem's timestamp granularity:
+ * the kernel stamps files from a coarse clock (one tick, 4 ms here, behind
+ * the real time), so the mtime must be older than hashed_at minus one tick;
+ * an mtime with no sub-second part (a filesystem with 1 s or 2 s stamps)
+ * must be 2 s older. The cost is one extra hash of files written within a
+ * tick of being hashed; the entry then written is trusted.
  *
- * The state is only a cache: a missing, truncated or foreign file is treated
- * as empty, never as an error. It is written back (atomically) only if it
- * changed. state_get and state_put are safe to call from several threads.
+ * File format (native byte order; the state never leaves the machine):
+ *   header  "RPROSTAT", u32 version (1), u32 record size (72), u64 count,
+ *           u64 zero
+ *   records count x {u64 dev, u64 ino, u64 size, i64 mtime_ns,
+ *           i64 hashed_at_ns, u8 sha256[32]}, sorted by (dev, ino)
+ *   trailer SHA-256 of everything before it (32 raw bytes)
+ * Loaded with one read into a sorted array (binary search, no per-entry
+ * allocation); entries added by state_put live in a hash table beside it
+ * until state_save merges the two. At most STATE_MAX_ENTRIES are kept: past
+ * that the entries hashed longest ago are dropped.
+ *
+ * The state is only a cache: a missing, truncated, corrupt or foreign file
+ * is treated as empty, never as an error. It is written back (atomically,
+ * without fsync: losing it costs only re-hashing) only if it changed.
+ * state_get and state_put are safe to call from several threads; state_save
+ * and state_free must not run concurrently with them.
  */
 #ifndef REPRO_STATE_H
 #define REPRO_STATE_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
 
@@ -23,14 +42,22 @@
 
 struct state;
 
+#define STATE_MAX_ENTRIES (1u << 20)
+
 /* Loads the state file at path (which need not exist). Never NULL. */
 struct state *state_open(const char *path);
+/* Entries held (loaded and added), for tests and diagnostics. */
+size_t state_count(struct state *s);
 /* 1 and the hash in hex when st matches a trusted entry; 0 otherwise. */
 int state_get(struct state *s, const struct stat *st, char hex[HASH_HEX_LEN + 1]);
+/* state_get with the hash as 32 raw bytes. */
+int state_get_raw(struct state *s, const struct stat *st, unsigned char raw[HASH_RAW_LEN]);
 /*
  * Records that the file described by st (taken before or while hashing) has
  * hash hex; hashed_at_ns is a CLOCK_REALTIME time taken before the file's
- * content was read.
+ * content was read (or, for a file repro just wrote, after writing it and
+ * before anyone else could: see cache_checkout). Files with inode 0 are not
+ * recorded.
  */
 void state_put(struct state *s, const struct stat *st, const char *hex, int64_t hashed_at_ns);
 /* Writes the state back if it changed. Returns 0 or -1 (reported as a warning only). */

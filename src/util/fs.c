@@ -269,7 +269,7 @@ int write_file_atomic(const char *path, const void *data, size_t len, mode_t mod
 	return atomic_commit(&af);
 }
 
-static int remove_tree_at(int dirfd, const char *name)
+int remove_tree_at(int dirfd, const char *name)
 {
 	struct stat st;
 

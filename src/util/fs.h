@@ -67,6 +67,8 @@ int fsync_parent_dir(const char *path);
 
 /* rm -rf; ENOENT is not an error. Returns 0 or -1 with errno set. */
 int remove_tree(const char *path);
+/* rm -rf of name relative to dirfd; never follows a symlink. */
+int remove_tree_at(int dirfd, const char *name);
 
 /* Copies regular file src to dst (created with `mode`), using copy_file_range. */
 int copy_file(const char *src, const char *dst, mode_t mode);

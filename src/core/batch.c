@@ -1,0 +1,228 @@
+/*
+ * Making new objects durable, many at a time (see cache.h): temporary files
+ * in tmp, one syncfs(), renames into place, one more syncfs().
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/cachepriv.h"
+#include "util/error.h"
+#include "util/fs.h"
+#include "util/xalloc.h"
+
+/* Temporary files older than this are left over by a crash: removed. */
+#define TMP_STALE_SECONDS 3600
+
+struct batch_ent {
+	char *tmp;              /* the temporary file (path from the current directory) */
+	char id[HASH_ID_MAX];   /* the object it becomes */
+};
+
+struct cache_batch {
+	struct cache *c;
+	pthread_mutex_t lock;   /* guards e, n, alloc */
+	struct batch_ent *e;
+	size_t n, alloc;
+};
+
+/* Removes files in tmp that no live repro can still be writing. */
+static void sweep_tmp(struct cache *c)
+{
+	int fd = openat(c->tmpfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+	struct dirent *de;
+	time_t limit = time(NULL) - TMP_STALE_SECONDS;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		struct stat st;
+		if (de->d_name[0] == '.' && (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2])))
+			continue;
+		if (!fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) &&
+		    S_ISREG(st.st_mode) && st.st_mtime < limit)
+			unlinkat(dirfd(d), de->d_name, 0);
+	}
+	closedir(d);
+}
+
+struct cache_batch *cache_batch_begin(struct cache *c)
+{
+	struct cache_batch *b = xcalloc(1, sizeof(*b));
+
+	if (!__atomic_exchange_n(&c->swept, 1, __ATOMIC_ACQ_REL))
+		sweep_tmp(c);
+	b->c = c;
+	pthread_mutex_init(&b->lock, NULL);
+	return b;
+}
+
+int tmp_create_quiet(struct cache *c, char **name)
+{
+	static atomic_uint counter;
+	char base[64];
+
+	for (;;) {
+		snprintf(base, sizeof(base), "obj-%ld-%u", (long)getpid(), atomic_fetch_add(&counter, 1));
+		int fd = openat(c->tmpfd, base, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
+		if (fd >= 0) {
+			*name = path_join_dup(c->tmp, base);
+			return fd;
+		}
+		if (errno != EEXIST)
+			return -1;
+	}
+}
+
+int cache_tmp_create(struct cache *c, char **name)
+{
+	int fd = tmp_create_quiet(c, name);
+
+	if (fd < 0)
+		error("cannot create a temporary file in '%s':", c->tmp);
+	return fd;
+}
+
+void cache_batch_add(struct cache_batch *b, const char *tmp_path, const char *id)
+{
+	pthread_mutex_lock(&b->lock);
+	ARRAY_GROW(b->e, b->alloc, b->n + 1);
+	b->e[b->n].tmp = xstrdup(tmp_path);
+	snprintf(b->e[b->n].id, HASH_ID_MAX, "%s", id);
+	b->n++;
+	pthread_mutex_unlock(&b->lock);
+}
+
+int cache_batch_import(struct cache_batch *b, const char *tmp_path, const char *id, const char *origin)
+{
+	char hex[HASH_HEX_LEN + 1];
+
+	if (!hash_id_valid(id)) {
+		unlink(tmp_path);
+		return error("invalid object id '%.80s' from '%s'", id, origin);
+	}
+	if (hash_file(tmp_path, hex, NULL) < 0)
+		return error("cannot read '%s':", tmp_path);
+	if (strncmp(hex, id, HASH_HEX_LEN)) {
+		unlink(tmp_path);
+		return error("corrupt object '%s' from '%s': its content hashes to %s; not kept",
+			     id, origin, hex);
+	}
+	if (chmod(tmp_path, 0444) < 0)
+		return error("cannot make '%s' read-only:", tmp_path);
+	cache_batch_add(b, tmp_path, id);
+	return 0;
+}
+
+static void batch_free(struct cache_batch *b, int remove_temps)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		if (remove_temps && b->e[i].tmp)
+			unlink(b->e[i].tmp);
+		free(b->e[i].tmp);
+	}
+	free(b->e);
+	pthread_mutex_destroy(&b->lock);
+	free(b);
+}
+
+void cache_batch_abort(struct cache_batch *b)
+{
+	batch_free(b, 1);
+}
+
+/* Makes the temporary files' contents durable: one fsync for one file, one
+ * syncfs for many (ext4 would commit its journal once per fsync). */
+static int sync_contents(struct cache_batch *b)
+{
+	if (b->n == 1) {
+		int fd = open(b->e[0].tmp, O_RDONLY | O_CLOEXEC);
+		int ret = fd < 0 || fsync(fd) < 0 ? -1 : 0;
+		if (fd >= 0)
+			close(fd);
+		if (ret < 0)
+			return error("cannot sync '%s':", b->e[0].tmp);
+		return 0;
+	}
+	if (syncfs(b->c->tmpfd) < 0)
+		return error("cannot sync the filesystem of '%s':", b->c->tmp);
+	return 0;
+}
+
+static int hexnib(char c)
+{
+	return c <= '9' ? c - '0' : c - 'a' + 10;
+}
+
+/* Renames entry i into place, creating its fan-out directory once. */
+static int rename_one(struct cache_batch *b, size_t i, unsigned char *made)
+{
+	struct batch_ent *e = &b->e[i];
+	char rel[HASH_ID_MAX + 1];
+	int fan = hexnib(e->id[0]) << 4 | hexnib(e->id[1]);
+
+	object_rel(e->id, rel);
+	if (!(made[fan / 8] & (1 << fan % 8))) {
+		rel[2] = '\0';
+		if (mkdirat(b->c->dirfd, rel, 0777) < 0 && errno != EEXIST)
+			return error("cannot create '%s/%s':", b->c->dir, rel);
+		rel[2] = '/';
+		made[fan / 8] |= (unsigned char)(1 << fan % 8);
+	}
+	if (renameat(AT_FDCWD, e->tmp, b->c->dirfd, rel) < 0)
+		return error("cannot move '%s' into the cache as '%s/%s':", e->tmp, b->c->dir, rel);
+	free(e->tmp);
+	e->tmp = NULL;
+	return 0;
+}
+
+/* The renames durable: the one fan-out directory's fsync, or a syncfs. */
+static int sync_renames(struct cache_batch *b)
+{
+	if (b->n == 1) {
+		char rel[3] = { b->e[0].id[0], b->e[0].id[1], 0 };
+		int fd = openat(b->c->dirfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		int ret = fd < 0 || fsync(fd) < 0 || fsync(b->c->dirfd) < 0 ? -1 : 0;
+		if (fd >= 0)
+			close(fd);
+		if (ret < 0)
+			return error("cannot sync '%s/%s':", b->c->dir, rel);
+		return 0;
+	}
+	if (syncfs(b->c->dirfd) < 0)
+		return error("cannot sync the filesystem of '%s':", b->c->dir);
+	return 0;
+}
+
+int cache_batch_commit(struct cache_batch *b)
+{
+	unsigned char made[32] = { 0 };
+	int ret = 0;
+
+	if (!b->n) {
+		batch_free(b, 0);
+		return 0;
+	}
+	ret = sync_contents(b);
+	/* files first, manifests after: a manifest never names a missing file */
+	for (int pass = 0; pass < 2 && !ret; pass++)
+		for (size_t i = 0; i < b->n && !ret; i++)
+			if (hash_id_is_dir(b->e[i].id) == pass)
+				ret = rename_one(b, i, made);
+	if (!ret)
+		ret = sync_renames(b);
+	batch_free(b, 1);
+	return ret;
+}

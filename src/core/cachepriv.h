@@ -1,0 +1,78 @@
+/*
+ * Declarations shared by the files that make up the cache layer (hashpath.c,
+ * cache.c, batch.c, store.c, checkout.c); not for use outside src/core.
+ */
+#ifndef REPRO_CACHEPRIV_H
+#define REPRO_CACHEPRIV_H
+
+#include <errno.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/cache.h"
+#include "core/walk.h"
+
+/*
+ * Hashes the open regular file fd, or takes its hash from h's state when an
+ * entry vouches for it; records a fresh hash in the state. *st gets fstat's
+ * answer, *size the bytes hashed. -1 with errno set (EINVAL: not a regular
+ * file).
+ */
+int hash_open_file(struct hasher *h, int fd, struct stat *st, char hex[HASH_HEX_LEN + 1], uint64_t *size);
+/* Reads and hashes, in parallel, every file of a walk the state did not
+ * vouch for. Returns 0, or -1 after reporting each failure. */
+int hash_walked_files(struct hasher *h, int dirfd, const char *path, struct walk_result *r);
+/* Appends the walk's files to t (already in manifest order). */
+void walk_to_tree(const struct walk_result *r, struct tree *t);
+/* The directory's id, size and file count, from a walk whose files are all
+ * known; with manifest non-NULL, the manifest's bytes are appended there. */
+void walk_info(const struct walk_result *r, struct hashinfo *out, struct strbuf *manifest);
+/*
+ * lstat()s a top-level workspace path; a symlink is followed when it leads
+ * into the project. Returns 0 with *st filled, 1 when path does not exist,
+ * -1 (reported) otherwise.
+ */
+int resolve_top(const char *path, struct stat *st);
+
+/* "ab/cdef...": an object's path relative to the cache directory. */
+void object_rel(const char *id, char rel[HASH_ID_MAX + 1]);
+/* cache_tmp_create without the report (errno set), for worker threads. */
+int tmp_create_quiet(struct cache *c, char **name);
+/* FICLONE from src to dst; 1 done, 0 unsupported here (remembered in
+ * c->reflink), -1 another error (errno set). */
+int try_reflink(struct cache *c, int dst, int src);
+/* 1 when FICLONE might work (not known to fail). */
+int reflink_maybe(const struct cache *c);
+
+/*
+ * cache_checkout, and with relink set the workspace links after a store:
+ * files already holding the right content are replaced too unless they are
+ * already links of the first usable link type.
+ */
+int checkout_path(struct cache *c, struct hasher *h, const char *id, const char *path, int *changed,
+		  int relink);
+/* The link type a store should leave the workspace as: LINK_HARDLINK or
+ * LINK_SYMLINK when those come first among usable types, else LINK_COPY. */
+enum link_type relink_type(struct cache *c);
+
+/* read() until len bytes or end of file; bytes read or -1 (errno set). */
+static inline ssize_t read_full(int fd, void *buf, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = read(fd, (char *)buf + got, len - got);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
+#endif

@@ -1,0 +1,225 @@
+/*
+ * hash_path(): the hash of a workspace file or directory, reading only the
+ * files the state cannot vouch for, spread over all cores.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/cachepriv.h"
+#include "core/state.h"
+#include "core/walk.h"
+#include "core/workers.h"
+#include "util/error.h"
+#include "util/xalloc.h"
+
+int hash_open_file(struct hasher *h, int fd, struct stat *st, char hex[HASH_HEX_LEN + 1], uint64_t *size)
+{
+	if (fstat(fd, st) < 0)
+		return -1;
+	if (!S_ISREG(st->st_mode)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (h->state && state_get(h->state, st, hex)) {
+		*size = (uint64_t)st->st_size;
+		return 0;
+	}
+	int64_t at = now_ns();
+	if (hash_fd(fd, hex, size) < 0)
+		return -1;
+	if (h->state)
+		state_put(h->state, st, hex, at);
+	return 0;
+}
+
+/* Shared by the threads hashing the files a walk could not vouch for. */
+struct dirhash {
+	struct hasher *h;
+	int dirfd;                 /* the directory walked */
+	struct walk_file **todo;   /* the files to read */
+	const char **paths;        /* their paths */
+	size_t n;
+	int *err;                  /* per todo entry: 0, or the errno of its failure */
+	struct strpool pool;       /* storage of paths */
+	atomic_uint_fast64_t bytes, nfiles; /* progress so far */
+};
+
+static void dirhash_one(void *ctx, size_t i, int w)
+{
+	struct dirhash *dh = ctx;
+	struct walk_file *f = dh->todo[i];
+	char hex[HASH_HEX_LEN + 1];
+	struct stat st;
+	uint64_t size = 0;
+	(void)w;
+
+	errno = 0;
+	int fd = f->src ? open(f->src, O_RDONLY | O_CLOEXEC) : open_beneath(dh->dirfd, dh->paths[i], O_RDONLY, 0);
+	if (fd < 0 || hash_open_file(dh->h, fd, &st, hex, &size) < 0) {
+		dh->err[i] = errno ? errno : EIO;
+	} else {
+		hash_hex_to_raw(hex, f->sha);
+		f->known = 1;
+		f->size = size;
+		f->mode = st.st_mode;
+		atomic_fetch_add(&dh->bytes, size);
+	}
+	if (fd >= 0)
+		close(fd);
+	atomic_fetch_add(&dh->nfiles, 1);
+}
+
+static void dirhash_tick(void *ctx)
+{
+	struct dirhash *dh = ctx;
+
+	dh->h->progress(dh->h->progress_ctx, atomic_load(&dh->bytes), atomic_load(&dh->nfiles));
+}
+
+static void collect_unknown(void *ctx, const char *path, struct walk_file *f)
+{
+	struct dirhash *dh = ctx;
+
+	if (f->kind != WALK_FILE || f->known)
+		return;
+	dh->todo[dh->n] = f;
+	dh->paths[dh->n++] = strpool_add(&dh->pool, path);
+}
+
+int hash_walked_files(struct hasher *h, int dirfd, const char *path, struct walk_result *r)
+{
+	struct dirhash dh = { .h = h, .dirfd = dirfd };
+	size_t n = r->nunknown;
+	int ret = 0;
+
+	if (!n)
+		return 0;
+	dh.todo = xmalloc(n * sizeof(*dh.todo));
+	dh.paths = xmalloc(n * sizeof(*dh.paths));
+	dh.err = xcalloc(n, sizeof(*dh.err));
+	walk_visit(r, collect_unknown, &dh);
+	parallel_for(h->nthreads, dh.n, dirhash_one, &dh, h->progress ? dirhash_tick : NULL, &dh);
+	for (size_t i = 0; i < dh.n; i++) {
+		if (dh.err[i]) {
+			errno = dh.err[i];
+			if (errno == EINVAL)
+				ret = error("'%s/%s' is not a regular file any more", path, dh.paths[i]);
+			else
+				ret = error("cannot hash '%s/%s':", path, dh.paths[i]);
+		}
+	}
+	r->nunknown = 0;
+	free(dh.todo);
+	free(dh.paths);
+	free(dh.err);
+	strpool_release(&dh.pool);
+	return ret;
+}
+
+static void add_to_tree(void *ctx, const char *path, struct walk_file *f)
+{
+	char hex[HASH_HEX_LEN + 1];
+
+	hash_raw_to_hex(f->sha, hex);
+	tree_add(ctx, path, hex, f->size, (f->mode & S_IXUSR) != 0);
+}
+
+void walk_to_tree(const struct walk_result *r, struct tree *t)
+{
+	ARRAY_GROW(t->entries, t->alloc, t->n + r->nfiles);
+	walk_visit(r, add_to_tree, t);
+}
+
+static void add_to_idstream(void *ctx, const char *path, struct walk_file *f)
+{
+	char hex[HASH_HEX_LEN + 1];
+
+	hash_raw_to_hex(f->sha, hex);
+	tree_idstream_add(ctx, path, hex, f->size, (f->mode & S_IXUSR) != 0);
+}
+
+void walk_info(const struct walk_result *r, struct hashinfo *out, struct strbuf *manifest)
+{
+	struct tree_idstream s;
+
+	tree_idstream_begin(&s, manifest);
+	walk_visit(r, add_to_idstream, &s);
+	tree_idstream_end(&s, out->id);
+	out->size = s.size;
+	out->nfiles = s.n;
+	out->isdir = 1;
+}
+
+static int hash_dir(struct hasher *h, const char *path, struct hashinfo *out, struct tree *t)
+{
+	struct walk_opts o = { .follow = 1, .state = h->state, .nthreads = h->nthreads };
+	struct walk_result r;
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return error("cannot open directory '%s':", path);
+	int ret = walk_dir(fd, path, &o, &r);
+	if (!ret)
+		ret = hash_walked_files(h, fd, path, &r);
+	if (!ret) {
+		walk_info(&r, out, NULL);
+		if (t)
+			walk_to_tree(&r, t);
+	}
+	walk_result_release(&r);
+	close(fd);
+	return ret;
+}
+
+int resolve_top(const char *path, struct stat *st)
+{
+	if (lstat(path, st) < 0) {
+		if (errno == ENOENT)
+			return 1;
+		return error("cannot read '%s':", path);
+	}
+	if (!S_ISLNK(st->st_mode))
+		return 0;
+	char *root = project_root_real();
+	char *real = realpath(path, NULL);
+	int ret = 0;
+	if (!root)
+		ret = -1;
+	else if (!real)
+		ret = error("'%s' is a broken symlink:", path);
+	else if (!real_inside(real, root))
+		ret = error("'%s' is a symlink to '%s', outside the project: only symlinks into the project are followed",
+			    path, real);
+	else if (stat(real, st) < 0)
+		ret = error("cannot read '%s':", path);
+	free(root);
+	free(real);
+	return ret;
+}
+
+int hash_path(struct hasher *h, const char *path, struct hashinfo *out, struct tree *t)
+{
+	struct stat st;
+	int ret = resolve_top(path, &st);
+
+	memset(out, 0, sizeof(*out));
+	if (ret)
+		return ret;
+	if (S_ISDIR(st.st_mode))
+		return hash_dir(h, path, out, t);
+	if (!S_ISREG(st.st_mode))
+		return error("'%s' is not a regular file or directory", path);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || hash_open_file(h, fd, &st, out->id, &out->size) < 0) {
+		ret = error("cannot hash '%s':", path);
+	} else if (h->progress) {
+		h->progress(h->progress_ctx, out->size, 1);
+	}
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}

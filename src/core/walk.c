@@ -1,0 +1,476 @@
+#include "core/walk.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "core/state.h"
+#include "core/tree.h"
+#include "core/workers.h"
+#include "util/error.h"
+#include "util/fs.h"
+#include "util/strbuf.h"
+#include "util/xalloc.h"
+
+/* Deeper than any real dataset; stops a runaway symlink chain early. */
+#define WALK_MAX_DEPTH 256
+
+int open_beneath(int dirfd, const char *rel, int flags, int mode)
+{
+	static int no_openat2;
+	struct open_how how = {
+		.flags = (uint64_t)(flags | O_CLOEXEC),
+		.mode = (flags & O_CREAT) ? (uint64_t)mode : 0,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+
+	if (!__atomic_load_n(&no_openat2, __ATOMIC_RELAXED)) {
+		long fd = syscall(SYS_openat2, dirfd, rel, &how, sizeof(how));
+		if (fd >= 0 || errno != ENOSYS)
+			return (int)fd;
+		__atomic_store_n(&no_openat2, 1, __ATOMIC_RELAXED);
+	}
+	return openat(dirfd, rel, flags | O_CLOEXEC | O_NOFOLLOW, mode);
+}
+
+char *project_root_real(void)
+{
+	char *root = realpath(".", NULL);
+
+	if (!root)
+		error("cannot find the current directory:");
+	return root;
+}
+
+int real_inside(const char *real, const char *root)
+{
+	size_t n = strlen(root);
+
+	if (n == 1 && root[0] == '/')
+		return real[0] == '/';
+	return !strncmp(real, root, n) && (real[n] == '\0' || real[n] == '/');
+}
+
+struct wdir;
+
+/* One entry of a directory being listed. */
+struct witem {
+	struct wdir *sub;    /* a directory to descend into, else NULL */
+	struct walk_file f;  /* f.name always; the rest for a file */
+};
+
+/* One directory: a task of the walk, then a node of its result. */
+struct wdir {
+	struct wdir *parent;   /* NULL for the walk's root */
+	const char *rel;       /* path from the root ("" for the root), in the parent's pool */
+	const char *real;      /* real absolute path when reached through a symlink, else NULL */
+	uint64_t dev, ino;     /* identity, to catch symlink cycles */
+	int depth;             /* 0 for the root */
+	size_t nunknown;       /* files whose hash the state did not know */
+	struct witem *items;   /* sorted once the task ran */
+	size_t n, alloc;
+	struct strpool pool;   /* names of the items, paths of sub-directories */
+	struct strbuf err;     /* messages, one per line, reported by the caller */
+};
+
+struct walk {
+	int rootfd;                 /* the walked directory */
+	const char *path;           /* what the user calls it */
+	char *root_real;            /* the project root (hashing mode) */
+	const struct walk_opts *o;
+};
+
+/* Appends part to the path in sb, with a '/' between ("." is the empty path). */
+static void join_to(struct strbuf *sb, const char *part)
+{
+	if (!*part || !strcmp(part, "."))
+		return;
+	if (sb->len && sb->buf[sb->len - 1] != '/')
+		strbuf_addch(sb, '/');
+	strbuf_addstr(sb, part);
+}
+
+/* The path of entry `name` of d (d itself when name is NULL) as the user
+ * would type it from the project root; below a followed symlink, the real
+ * path (what realpath() must resolve). */
+static void entry_path(struct strbuf *sb, const struct walk *wk, const struct wdir *d, const char *name)
+{
+	if (d->real) {
+		strbuf_addstr(sb, d->real);
+	} else {
+		join_to(sb, wk->path);
+		join_to(sb, d->rel);
+	}
+	if (name)
+		join_to(sb, name);
+	if (!sb->len)
+		strbuf_addch(sb, '.');
+}
+
+/* Appends 'PATH' (of an entry of d) quoted for a message. */
+static void add_display(struct strbuf *sb, const struct walk *wk, const struct wdir *d, const char *name)
+{
+	struct strbuf p = STRBUF_INIT;
+
+	join_to(&p, wk->path);
+	join_to(&p, d->rel);
+	if (name)
+		join_to(&p, name);
+	strbuf_addch(sb, '\'');
+	path_quote(sb, p.len ? p.buf : ".");
+	strbuf_addch(sb, '\'');
+	strbuf_release(&p);
+}
+
+/* Records "'PATH' WHAT[: strerror(err)]" against d. */
+static void dir_error(const struct walk *wk, struct wdir *d, const char *name, const char *what, int err)
+{
+	char buf[128];
+
+	add_display(&d->err, wk, d, name);
+	strbuf_addch(&d->err, ' ');
+	strbuf_addstr(&d->err, what);
+	if (err) {
+		strbuf_addstr(&d->err, ": ");
+		strbuf_addstr(&d->err, strerror_r(err, buf, sizeof(buf)));
+	}
+	strbuf_addch(&d->err, '\n');
+}
+
+static struct witem *new_item(struct wdir *d, const char *name)
+{
+	ARRAY_GROW(d->items, d->alloc, d->n + 1);
+	struct witem *it = &d->items[d->n++];
+	memset(it, 0, sizeof(*it));
+	it->f.name = strpool_add(&d->pool, name);
+	return it;
+}
+
+static void add_subdir(struct wdir *d, const char *name, const char *real, struct workq *q)
+{
+	struct witem *it = new_item(d, name);
+	struct wdir *s = xcalloc(1, sizeof(*s));
+
+	s->parent = d;
+	s->rel = strpool_join(&d->pool, d->rel, name, strlen(name));
+	s->real = real;
+	s->depth = d->depth + 1;
+	strbuf_init(&s->err, 0);
+	it->sub = s;
+	workq_push(q, s);
+}
+
+static void add_file(struct wdir *d, const char *name, const struct stat *st, int kind,
+		     const char *src, struct state *state)
+{
+	struct witem *it = new_item(d, name);
+	struct walk_file *f = &it->f;
+
+	f->src = src;
+	f->dev = (uint64_t)st->st_dev;
+	f->ino = (uint64_t)st->st_ino;
+	f->size = (uint64_t)st->st_size;
+	f->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+	f->mode = st->st_mode;
+	f->kind = (unsigned char)kind;
+	if (kind == WALK_FILE && state)
+		f->known = (unsigned char)state_get_raw(state, st, f->sha);
+	if (kind == WALK_FILE && !f->known)
+		d->nunknown++;
+}
+
+/* A symlink met while hashing: followed only into the project. */
+static void follow_symlink(const struct walk *wk, struct wdir *d, const char *name, struct workq *q)
+{
+	struct strbuf p = STRBUF_INIT;
+	struct stat st;
+
+	entry_path(&p, wk, d, name);
+	char *real = realpath(p.buf, NULL);
+	strbuf_release(&p);
+	if (!real) {
+		dir_error(wk, d, name, "is a broken symlink", errno);
+		return;
+	}
+	if (!real_inside(real, wk->root_real)) {
+		struct strbuf msg = STRBUF_INIT;
+		strbuf_addstr(&msg, "is a symlink to '");
+		path_quote(&msg, real);
+		strbuf_addstr(&msg, "', outside the project: only symlinks into the project are followed");
+		dir_error(wk, d, name, msg.buf, 0);
+		strbuf_release(&msg);
+	} else if (stat(real, &st) < 0) {
+		dir_error(wk, d, name, "cannot be read", errno);
+	} else if (S_ISDIR(st.st_mode)) {
+		add_subdir(d, name, strpool_add(&d->pool, real), q);
+	} else if (S_ISREG(st.st_mode)) {
+		add_file(d, name, &st, WALK_FILE, strpool_add(&d->pool, real), wk->o->state);
+	} else {
+		dir_error(wk, d, name, "is a symlink to a special file (fifo, socket or device); only regular files and directories can be tracked", 0);
+	}
+	free(real);
+}
+
+static int has_control_char(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
+/* Classifies one directory entry and adds it to d. */
+static void walk_entry(const struct walk *wk, struct wdir *d, int fd, const struct dirent *de, struct workq *q)
+{
+	const char *name = de->d_name;
+	int follow = wk->o->follow;
+	struct stat st;
+
+	if (follow && has_control_char(name)) {
+		dir_error(wk, d, name, "has a control character in its name; rename it to track it", 0);
+		return;
+	}
+	if (de->d_type == DT_DIR) {
+		add_subdir(d, name, d->real ? strpool_join(&d->pool, d->real, name, strlen(name)) : NULL, q);
+		return;
+	}
+	if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (errno != ENOENT) /* removed while we looked: not there */
+			dir_error(wk, d, name, "cannot be read", errno);
+		return;
+	}
+	if (S_ISREG(st.st_mode)) {
+		const char *src = d->real ? strpool_join(&d->pool, d->real, name, strlen(name)) : NULL;
+		add_file(d, name, &st, WALK_FILE, src, wk->o->state);
+	} else if (S_ISDIR(st.st_mode)) {
+		add_subdir(d, name, d->real ? strpool_join(&d->pool, d->real, name, strlen(name)) : NULL, q);
+	} else if (S_ISLNK(st.st_mode)) {
+		if (follow)
+			follow_symlink(wk, d, name, q);
+		else
+			add_file(d, name, &st, WALK_SYMLINK, NULL, NULL);
+	} else if (follow) {
+		dir_error(wk, d, name, "is a special file (fifo, socket or device); only regular files and directories can be tracked", 0);
+	} else {
+		add_file(d, name, &st, WALK_OTHER, NULL, NULL);
+	}
+}
+
+/* Sort key of an item: its name, followed by '/' for a directory. */
+static int item_cmp(const void *a, const void *b)
+{
+	const struct witem *x = a, *y = b;
+	const unsigned char *p = (const unsigned char *)x->f.name, *q = (const unsigned char *)y->f.name;
+
+	while (*p && *p == *q)
+		p++, q++;
+	int cp = *p ? *p : x->sub ? '/' : 0;
+	int cq = *q ? *q : y->sub ? '/' : 0;
+	return cp - cq;
+}
+
+/* 1 when d is reached again through a symlink below itself. */
+static int is_cycle(const struct wdir *d)
+{
+	for (const struct wdir *a = d->parent; a; a = a->parent)
+		if (a->dev == d->dev && a->ino == d->ino)
+			return 1;
+	return 0;
+}
+
+static int open_wdir(const struct walk *wk, const struct wdir *d)
+{
+	if (!d->parent)
+		return openat(wk->rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (d->real)
+		return open(d->real, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return open_beneath(wk->rootfd, d->rel, O_RDONLY | O_DIRECTORY, 0);
+}
+
+/* The task: list one directory. */
+static void walk_task(void *ctx, void *task, int w, struct workq *q)
+{
+	const struct walk *wk = ctx;
+	struct wdir *d = task;
+	struct stat st;
+	struct dirent *de;
+	(void)w;
+
+	if (d->depth > WALK_MAX_DEPTH) {
+		dir_error(wk, d, NULL, "is nested too deeply", 0);
+		return;
+	}
+	int fd = open_wdir(wk, d);
+	if (fd < 0) {
+		if (errno != ENOENT)
+			dir_error(wk, d, NULL, "cannot be opened", errno);
+		return;
+	}
+	if (fstat(fd, &st) == 0) {
+		d->dev = (uint64_t)st.st_dev;
+		d->ino = (uint64_t)st.st_ino;
+	}
+	if (d->real && is_cycle(d)) {
+		dir_error(wk, d, NULL, "leads back to a directory holding it (a symlink cycle)", 0);
+		close(fd);
+		return;
+	}
+	DIR *dir = fdopendir(fd);
+	if (!dir) {
+		dir_error(wk, d, NULL, "cannot be listed", errno);
+		close(fd);
+		return;
+	}
+	for (;;) {
+		errno = 0;
+		if (!(de = readdir(dir))) {
+			if (errno)
+				dir_error(wk, d, NULL, "cannot be listed", errno);
+			break;
+		}
+		if (de->d_name[0] == '.' && (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2])))
+			continue;
+		walk_entry(wk, d, dirfd(dir), de, q);
+	}
+	closedir(dir);
+	qsort(d->items, d->n, sizeof(*d->items), item_cmp);
+}
+
+static void count(const struct wdir *d, struct walk_result *r)
+{
+	r->nunknown += d->nunknown;
+	for (size_t i = 0; i < d->n; i++) {
+		if (d->items[i].sub) {
+			r->ndirs++;
+			count(d->items[i].sub, r);
+		} else {
+			r->nfiles++;
+		}
+	}
+}
+
+/* Depth-first, in sorted order: the manifest order. path holds d's path. */
+static void visit(struct wdir *d, struct strbuf *path,
+		  void (*fn)(void *ctx, const char *path, struct walk_file *f), void *ctx)
+{
+	size_t base = path->len;
+
+	for (size_t i = 0; i < d->n; i++) {
+		struct witem *it = &d->items[i];
+		strbuf_setlen(path, base);
+		if (base)
+			strbuf_addch(path, '/');
+		strbuf_addstr(path, it->f.name);
+		if (it->sub)
+			visit(it->sub, path, fn, ctx);
+		else
+			fn(ctx, path->buf, &it->f);
+	}
+	strbuf_setlen(path, base);
+}
+
+void walk_visit(const struct walk_result *r, void (*fn)(void *ctx, const char *path, struct walk_file *f),
+		void *ctx)
+{
+	struct strbuf path = STRBUF_INIT;
+
+	if (r->root)
+		visit(r->root, &path, fn, ctx);
+	strbuf_release(&path);
+}
+
+static void flatten(struct wdir *d, struct walk_result *r, size_t *nf, size_t *nd)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		struct witem *it = &d->items[i];
+		if (it->sub) {
+			r->dirs[(*nd)++] = it->sub->rel;
+			flatten(it->sub, r, nf, nd);
+		} else {
+			it->f.path = strpool_join(&r->pool, d->rel, it->f.name, strlen(it->f.name));
+			r->files[(*nf)++] = &it->f;
+		}
+	}
+}
+
+void walk_flatten(struct walk_result *r)
+{
+	size_t nf = 0, nd = 0;
+
+	if (r->files || !r->root)
+		return;
+	r->files = xmalloc((r->nfiles ? r->nfiles : 1) * sizeof(*r->files));
+	r->dirs = xmalloc((r->ndirs ? r->ndirs : 1) * sizeof(*r->dirs));
+	flatten(r->root, r, &nf, &nd);
+}
+
+/* Reports the collected messages in walk order; returns how many. */
+static int report(const struct wdir *d)
+{
+	int n = 0;
+
+	for (const char *p = d->err.buf, *e; *p; p = e + 1) {
+		e = strchr(p, '\n');
+		error("%.*s", (int)(e - p), p);
+		n++;
+	}
+	for (size_t i = 0; i < d->n; i++)
+		if (d->items[i].sub)
+			n += report(d->items[i].sub);
+	return n;
+}
+
+static void free_wdir(struct wdir *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (d->items[i].sub) {
+			free_wdir(d->items[i].sub);
+			free(d->items[i].sub);
+		}
+	free(d->items);
+	strpool_release(&d->pool);
+	strbuf_release(&d->err);
+}
+
+int walk_dir(int dirfd, const char *path, const struct walk_opts *o, struct walk_result *r)
+{
+	struct walk wk = { dirfd, path, NULL, o };
+	struct wdir *root = xcalloc(1, sizeof(*root));
+
+	memset(r, 0, sizeof(*r));
+	root->rel = "";
+	strbuf_init(&root->err, 0);
+	if (o->follow && !(wk.root_real = project_root_real())) {
+		free(root);
+		return -1;
+	}
+	workq_run(o->nthreads, root, walk_task, &wk);
+	free(wk.root_real);
+	if (report(root)) {
+		free_wdir(root);
+		free(root);
+		return -1;
+	}
+	r->root = root;
+	count(root, r);
+	return 0;
+}
+
+void walk_result_release(struct walk_result *r)
+{
+	if (r->root) {
+		free_wdir(r->root);
+		free(r->root);
+	}
+	free(r->files);
+	free(r->dirs);
+	strpool_release(&r->pool);
+	memset(r, 0, sizeof(*r));
+}
