@@ -102,7 +102,7 @@ int cmd_status(int argc, char **argv, struct project *p)
 				strbuf_reset(&sb);
 				change_describe(&ev.changes[c], &sb);
 				if (!quiet && !json)
-					printf("\t%s\n", sb.buf);
+					printf("    %s\n", sb.buf);
 			}
 			if (up) {
 				cJSON *o = cJSON_CreateObject();
@@ -110,7 +110,7 @@ int cmd_status(int argc, char **argv, struct project *p)
 				cJSON_AddStringToObject(o, "subject", up);
 				cJSON_AddItemToArray(arr, o);
 				if (!quiet && !json)
-					printf("\tupstream '%s' will run first\n", up);
+					printf("    upstream '%s' will run first\n", up);
 			}
 		}
 		stage_eval_release(&ev);

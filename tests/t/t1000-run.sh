@@ -70,9 +70,10 @@ test_expect_success 'status names the changed param; a changed param re-runs its
 	repro status >out &&
 	cat >expect <<-\EOF &&
 	train:
-		modified param '"'"'train.lr'"'"' (0.1 -> 0.2)
+	    cmd changed
+	    modified param '"'"'train.lr'"'"' (0.1 -> 0.2)
 	evaluate:
-		upstream '"'"'train'"'"' will run first
+	    upstream '"'"'train'"'"' will run first
 	EOF
 	test_cmp expect out &&
 	repro run >out &&

@@ -1,5 +1,6 @@
 /* The stage graph: edges, order, and the errors DVC reports. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "memsrc.h"
