@@ -1,0 +1,260 @@
+/*
+ * A remote that is a local or mounted directory (a path, or file:///path).
+ * A relative path is relative to the project root.
+ *
+ * Uploads are written to ROOT/.tmp and renamed into place by flush() once
+ * the whole batch is durable (one syncfs, as the cache does): a crash
+ * leaves complete objects or stray temporary files, never a truncated
+ * object under an object's name. Operations run on worker threads, so
+ * nothing here calls error(): reasons go into the operation.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/hash.h"
+#include "remote/remotepriv.h"
+#include "util/error.h"
+#include "util/fs.h"
+#include "util/xalloc.h"
+
+#define COPY_BLOCK (1 << 20)
+
+struct pending {
+	char *tmp; /* the written upload */
+	char *dst; /* where flush() renames it */
+};
+
+struct local {
+	char *root;            /* the remote directory */
+	char *tmp;             /* ROOT/.tmp */
+	pthread_mutex_t lock;  /* guards the pending list and counter */
+	struct pending *p;     /* uploads written, waiting for flush() */
+	size_t n, alloc;
+	unsigned counter;      /* names temporary files */
+};
+
+static void reason(struct xop *x, const char *what, const char *path)
+{
+	strbuf_reset(&x->reason);
+	strbuf_addf(&x->reason, "cannot %s '%s': %s", what, path, strerror(errno));
+}
+
+static int local_open(struct remote *r, const struct config *c, const char *url)
+{
+	struct local *l = xcalloc(1, sizeof(*l));
+	const char *path = !strncmp(url, "file://", 7) ? url + 7 : url;
+
+	(void)c;
+	if (!*path) {
+		free(l);
+		return error("remote '%s' has an empty path", r->name);
+	}
+	l->root = xstrdup(path);
+	l->tmp = path_join_dup(path, ".tmp");
+	pthread_mutex_init(&l->lock, NULL);
+	r->priv = l;
+	return 0;
+}
+
+static void local_close(struct remote *r)
+{
+	struct local *l = r->priv;
+
+	for (size_t i = 0; i < l->n; i++) {
+		unlink(l->p[i].tmp);
+		free(l->p[i].tmp);
+		free(l->p[i].dst);
+	}
+	free(l->p);
+	pthread_mutex_destroy(&l->lock);
+	free(l->root);
+	free(l->tmp);
+	free(l);
+	r->priv = NULL;
+}
+
+static enum xresult do_head(struct local *l, struct xop *x, const char *path)
+{
+	struct stat st;
+
+	(void)l;
+	if (stat(path, &st) < 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return XR_MISSING;
+		reason(x, "stat", path);
+		return XR_FAIL;
+	}
+	x->op->mtime = (int64_t)st.st_mtime;
+	return XR_OK;
+}
+
+static enum xresult do_get(struct xop *x, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char *buf;
+	ssize_t k;
+
+	if (fd < 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return XR_MISSING;
+		reason(x, "open", path);
+		return XR_FAIL;
+	}
+	buf = xmalloc(COPY_BLOCK);
+	while ((k = read(fd, buf, COPY_BLOCK)) > 0) {
+		if (xop_sink_write(x, buf, (size_t)k) < 0)
+			break;
+		__atomic_add_fetch(x->bytes, (uint64_t)k, __ATOMIC_RELAXED);
+	}
+	if (k < 0)
+		reason(x, "read", path);
+	free(buf);
+	close(fd);
+	return k == 0 ? XR_OK : XR_FAIL;
+}
+
+static enum xresult do_put(struct local *l, struct xop *x, const char *path)
+{
+	char *tmp, *buf;
+	ssize_t k;
+	int fd;
+
+	if (mkdir_p(l->tmp, 0777) < 0) {
+		reason(x, "create", l->tmp);
+		return XR_FAIL;
+	}
+	pthread_mutex_lock(&l->lock);
+	tmp = xasprintf("%s/put-%ld-%u", l->tmp, (long)getpid(), l->counter++);
+	pthread_mutex_unlock(&l->lock);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0444);
+	if (fd < 0) {
+		reason(x, "create", tmp);
+		free(tmp);
+		return XR_FAIL;
+	}
+	buf = xmalloc(COPY_BLOCK);
+	while ((k = xop_source_read(x, buf, COPY_BLOCK)) > 0) {
+		if (write_all(fd, buf, (size_t)k) < 0) {
+			reason(x, "write", tmp);
+			k = -1;
+			break;
+		}
+		__atomic_add_fetch(x->bytes, (uint64_t)k, __ATOMIC_RELAXED);
+	}
+	free(buf);
+	if (close(fd) < 0 && k == 0) {
+		reason(x, "write", tmp);
+		k = -1;
+	}
+	if (k < 0) {
+		unlink(tmp);
+		free(tmp);
+		return XR_FAIL;
+	}
+	pthread_mutex_lock(&l->lock);
+	ARRAY_GROW(l->p, l->alloc, l->n + 1);
+	l->p[l->n].tmp = tmp;
+	l->p[l->n].dst = xstrdup(path);
+	l->n++;
+	pthread_mutex_unlock(&l->lock);
+	return XR_OK;
+}
+
+static enum xresult do_delete(struct xop *x, const char *path)
+{
+	if (unlink(path) < 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return XR_MISSING;
+		reason(x, "remove", path);
+		return XR_FAIL;
+	}
+	return XR_OK;
+}
+
+static enum xresult do_list(struct xop *x, const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	struct strbuf key = STRBUF_INIT;
+
+	if (!d) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return XR_OK;
+		reason(x, "list", path);
+		return XR_FAIL;
+	}
+	while ((de = readdir(d))) {
+		struct stat st;
+		if (de->d_name[0] == '.' ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		strbuf_reset(&key);
+		strbuf_addf(&key, "%s%s", x->op->key, de->d_name);
+		xop_add_entry(x, key.buf, key.len, (int64_t)st.st_mtime, (uint64_t)st.st_size);
+	}
+	closedir(d);
+	strbuf_release(&key);
+	return XR_OK;
+}
+
+static enum xresult local_run(struct remote *r, struct xop *x)
+{
+	struct local *l = r->priv;
+	char *path = path_join_dup(l->root, x->op->key);
+	enum xresult res = XR_FAIL;
+
+	switch (x->op->type) {
+	case ROP_HEAD: res = do_head(l, x, path); break;
+	case ROP_GET: res = do_get(x, path); break;
+	case ROP_PUT: res = do_put(l, x, path); break;
+	case ROP_DELETE: res = do_delete(x, path); break;
+	case ROP_LIST: res = do_list(x, path); break;
+	}
+	free(path);
+	return res;
+}
+
+/* Syncs the uploads' contents, renames them into place, syncs the renames. */
+static int local_flush(struct remote *r)
+{
+	struct local *l = r->priv;
+	int fd, ret = 0;
+
+	if (!l->n)
+		return 0;
+	fd = open(l->tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || syncfs(fd) < 0)
+		ret = error("cannot sync '%s':", l->tmp);
+	for (size_t i = 0; i < l->n; i++) {
+		if (!ret && mkdir_parent(l->p[i].dst) < 0)
+			ret = error("cannot create the directory of '%s':", l->p[i].dst);
+		if (!ret && rename(l->p[i].tmp, l->p[i].dst) < 0)
+			ret = error("cannot rename '%s' to '%s':", l->p[i].tmp, l->p[i].dst);
+		if (ret)
+			unlink(l->p[i].tmp);
+		free(l->p[i].tmp);
+		free(l->p[i].dst);
+	}
+	l->n = 0;
+	if (!ret && fd >= 0 && syncfs(fd) < 0)
+		ret = error("cannot sync '%s':", l->root);
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+const struct remote_kind remote_local = {
+	.name = "local",
+	.open = local_open,
+	.close = local_close,
+	.run = local_run,
+	.flush = local_flush,
+	.list_cost_per_1000 = 1,
+};
