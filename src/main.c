@@ -32,6 +32,11 @@ static const struct command commands[] = {
 	{ "checkout", cmd_checkout, NEED_PROJECT | NEED_LOCK, "restore outputs from the cache" },
 	{ "commit", cmd_commit, NEED_PROJECT | NEED_LOCK, "record the current outputs in the lock" },
 	{ "add", cmd_add, NEED_PROJECT | NEED_LOCK, "track a data file or directory" },
+	{ "remote", cmd_remote, NEED_PROJECT, "add, list, remove, modify remotes" },
+	{ "push", cmd_push, NEED_PROJECT | NEED_LOCK, "upload outs and tracked data to a remote" },
+	{ "pull", cmd_pull, NEED_PROJECT | NEED_LOCK, "download outs and tracked data, check them out" },
+	{ "fetch", cmd_fetch, NEED_PROJECT | NEED_LOCK, "download outs and tracked data into the cache" },
+	{ "gc", cmd_gc, NEED_PROJECT | NEED_LOCK, "remove unreferenced objects from the cache or a remote" },
 	{ "builtin", cmd_builtin, 0, "run a built-in stage; 'repro builtin list'" },
 	{ "version", cmd_version, 0, "print the version" },
 };

@@ -7,6 +7,7 @@
 #include "core/project.h"
 #include "core/session.h"
 #include "exec/scheduler.h"
+#include "remote/remote.h"
 #include "util/error.h"
 #include "util/options.h"
 #include "util/xalloc.h"
@@ -43,6 +44,7 @@ int cmd_run(int argc, char **argv, struct project *p)
 		OPT_BOOL('s', "single-item", &single, "run only the named stages, not their upstream"),
 		OPT_STRING('f', "file", &file, "FILE", "the stages file (default stages.yaml; e.g. dvc.yaml)"),
 		OPT_STRING(0, "executor", &executor, "NAME", "local or slurm (default: exec.executor, else local)"),
+		OPT_BOOL(0, "pull", &ro.pull, "before running a stage, look for its outputs on the default remote"),
 		OPT_END(),
 	};
 	const struct command_help help = { "repro run [options] [STAGE...]",
@@ -81,6 +83,14 @@ int cmd_run(int argc, char **argv, struct project *p)
 	}
 	if (jobs)
 		ro.jobs = jobs;
+	if (ro.pull) {
+		struct remote *r = remote_open(&p->config, NULL, REPRO_DIR "/tmp");
+		if (!r) {
+			ret = EXIT_USAGE;
+			goto done;
+		}
+		remote_close(r);
+	}
 	if (ro.jobs <= 0)
 		ro.jobs = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	if (ro.jobs <= 0)

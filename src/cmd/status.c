@@ -6,6 +6,7 @@
 #include "core/evaluate.h"
 #include "core/project.h"
 #include "core/session.h"
+#include "remote/sync.h"
 #include "util/error.h"
 #include "util/json.h"
 #include "util/options.h"
@@ -40,13 +41,15 @@ static const char *const kind_names[] = {
 
 int cmd_status(int argc, char **argv, struct project *p)
 {
-	int json = 0, quiet = 0;
-	const char *file = NULL;
+	int json = 0, quiet = 0, cloud = 0;
+	const char *file = NULL, *remote = NULL;
 	struct strlist args = { 0 };
 	const struct option opts[] = {
 		OPT_BOOL(0, "json", &json, "print the result as JSON"),
 		OPT_BOOL('q', "quiet", &quiet, "print nothing; exit 1 if anything is out of date"),
 		OPT_STRING('f', "file", &file, "FILE", "the stages file (default stages.yaml)"),
+		OPT_BOOL('c', "cloud", &cloud, "compare the cache with a remote: what is not pushed or pulled"),
+		OPT_STRING('r', "remote", &remote, "NAME", "with --cloud: the remote (default: core.remote)"),
 		OPT_END(),
 	};
 	const struct command_help help = { "repro status [options] [STAGE...]",
@@ -55,6 +58,11 @@ int cmd_status(int argc, char **argv, struct project *p)
 	int ret = 0;
 
 	PARSE_OPTIONS_OR_RETURN(argc, argv, opts, &help, &args);
+	if (cloud) {
+		ret = sync_status_cmd(p, file, remote, args.items, args.n, json, quiet);
+		strlist_release(&args, 0);
+		return ret;
+	}
 	if (session_open(&ss, p, file, 0) < 0) {
 		strlist_release(&args, 0);
 		return EXIT_USAGE;

@@ -11,6 +11,7 @@
 #include "core/runcache.h"
 #include "core/stageops.h"
 #include "exec/executor.h"
+#include "remote/sync.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/log.h"
@@ -210,6 +211,8 @@ static int try_runcache(struct sched *sc, size_t i)
 	struct lock_entry *outs;
 	size_t n;
 
+	if (sc->opts->pull && !sc->opts->dry)
+		sync_pull_stage(sc->ss, ev); /* brings a teammate's run into the local run cache */
 	if (!stage_runcache_lookup(sc->ss, ev, &outs, &n))
 		return 0;
 	if (sc->opts->dry) {
