@@ -86,13 +86,15 @@ static void get_done(void *ctx, struct rop *op)
 		f->bytes += (uint64_t)st.st_size;
 		if (++f->inbatch >= COMMIT_EVERY)
 			commit_batch(f);
-	} else if (op->status == ROP_MISSING) {
+	} else if (op->status == ROP_MISSING && !f->quiet_missing) {
 		const struct objref *o = f->want ? objset_find(f->want, id) : NULL;
-		if (!f->quiet_missing && f->nmissing < MAX_LISTED)
+		if (f->nmissing < MAX_LISTED)
 			error("object %s%s%s%s is not on remote '%s' (%s): push it from where it was built",
 			      id, o && *o->what ? " ('" : "", o ? o->what : "", o && *o->what ? "')" : "",
 			      f->r->name, f->r->display);
 		f->nmissing++;
+	} else if (op->status == ROP_MISSING) {
+		/* not an error here */
 	} else {
 		f->nfailed++;
 	}
@@ -286,7 +288,7 @@ int sync_fetch(struct session *ss, struct remote *r, const struct sync_opts *o)
 {
 	struct fetcher f = { .ss = ss, .r = r, .pg = o->progress, .verbose = o->verbose };
 	struct selection sel;
-	struct objset roots = { 0 };
+	struct objset roots = { 0 }, runobjs = { 0 };
 	int ret = 0;
 
 	if (selection_init(&sel, ss, o->targets, o->ntargets) < 0) {
@@ -295,10 +297,14 @@ int sync_fetch(struct session *ss, struct remote *r, const struct sync_opts *o)
 	}
 	if (collect_roots(ss, &sel, &roots) < 0)
 		ret = -1;
-	if (o->run_cache && fetch_runs(&f, &sel, &roots) < 0)
+	if (o->run_cache && fetch_runs(&f, &sel, &runobjs) < 0)
 		ret = -1;
 	if (fetch_objects(&f, &roots) < 0)
 		ret = -1;
+	/* a run-cache entry whose objects the remote lacks is merely unusable */
+	f.quiet_missing = 1;
+	fetch_objects(&f, &runobjs);
+	objset_release(&runobjs);
 	if (f.nmissing > MAX_LISTED)
 		error("... and %zu more objects missing from remote '%s'", f.nmissing - MAX_LISTED, r->name);
 	fetch_summary(&f);

@@ -145,8 +145,12 @@ static int http_setup(struct remote *r, struct xop *x, CURL *c)
 		x->hdrs = curl_slist_append(x->hdrs, "Depth: 1");
 		x->hdrs = curl_slist_append(x->hdrs, "Content-Type: application/xml; charset=utf-8");
 	}
-	if (x->op->type == ROP_PUT && x->phase <= 0)
+	if (x->op->type == ROP_PUT && x->phase <= 0) {
 		x->hdrs = curl_slist_append(x->hdrs, "Content-Type: application/octet-stream");
+		/* no "Expect: 100-continue" round trip before a large upload (not
+		 * for S3, where libcurl would sign the empty header) */
+		x->hdrs = curl_slist_append(x->hdrs, "Expect:");
+	}
 	curl_easy_setopt(c, CURLOPT_URL, url.buf);
 	if (h->user) {
 		curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);

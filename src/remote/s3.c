@@ -391,6 +391,10 @@ static void s3_auth_hint(struct remote *r, struct xop *x, struct strbuf *out)
 			    "remote.%s.access-key-id)", r->name);
 	else if (!strcmp(code.buf, "RequestTimeTooSkewed"))
 		strbuf_addstr(out, ": this machine's clock is too far from the server's");
+	else if (!code.len)
+		strbuf_addf(out, ": the secret access key may be wrong (check AWS_SECRET_ACCESS_KEY or "
+			    "remote.%s.secret-access-key), or the credentials lack permission on bucket '%s'",
+			    r->name, s->bucket);
 	else
 		strbuf_addf(out, ": check the credentials and the permissions on bucket '%s'", s->bucket);
 	strbuf_release(&code);

@@ -632,13 +632,6 @@ static void common_options(struct engine *e, struct slot *s, struct xop *x)
 	}
 }
 
-/* Headers every request carries, before the kind adds its own. */
-static void common_headers(struct xop *x)
-{
-	/* no "Expect: 100-continue" round trip before each upload */
-	x->hdrs = curl_slist_append(x->hdrs, "Expect:");
-}
-
 static void release_slot(struct engine *e, struct slot *s)
 {
 	struct xop *x = s->x;
@@ -686,7 +679,6 @@ static void start(struct engine *e, struct xop *x)
 	s->x = x;
 	x->h = s->h;
 	common_options(e, s, x);
-	common_headers(x);
 	if (x->op->type == ROP_GET && x->got) {
 		char range[48];
 		snprintf(range, sizeof(range), "%" PRIu64 "-", x->got);

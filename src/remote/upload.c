@@ -25,6 +25,7 @@ struct pusher {
 	struct remote *r;
 	const struct sync_opts *o;
 	struct objset objs;      /* every object to be on the remote, sorted */
+	struct objset roots;     /* those of outs and tracked files (expanded): must be here */
 	unsigned char *on_remote;/* per objs entry: there (already or now) */
 	unsigned char *local;    /* per objs entry: in the local cache */
 	struct strlist sigs;     /* run-cache entries to push */
@@ -52,8 +53,11 @@ static void check_local(struct pusher *p, const struct objset *missing_manifests
 			      missing_manifests->v[i].what, missing_manifests->v[i].id);
 	for (size_t i = 0; i < p->objs.n; i++) {
 		p->local[i] = cache_has_object(&p->ss->cache, p->objs.v[i].id);
-		if (!p->local[i] && !objset_find(missing_manifests, p->objs.v[i].id) &&
-		    p->nmissing++ < MAX_LISTED)
+		/* a run-cache entry with objects not here is just not pushed */
+		if (p->local[i] || !objset_find(&p->roots, p->objs.v[i].id) ||
+		    objset_find(missing_manifests, p->objs.v[i].id))
+			continue;
+		if (p->nmissing++ < MAX_LISTED)
 			error("cannot push '%s': object %s is missing from the cache (run 'repro fetch' or "
 			      "rebuild it)", p->objs.v[i].what, p->objs.v[i].id);
 	}
@@ -242,19 +246,23 @@ int sync_push(struct session *ss, struct remote *r, const struct sync_opts *o)
 {
 	struct pusher p = { .ss = ss, .r = r, .o = o };
 	struct selection sel;
-	struct objset mm = { 0 };
+	struct objset mm = { 0 }, runobjs = { 0 };
 	int ret = 0;
 
 	if (selection_init(&sel, ss, o->targets, o->ntargets) < 0) {
 		selection_release(&sel);
 		return -1;
 	}
-	if (collect_roots(ss, &sel, &p.objs) < 0)
+	if (collect_roots(ss, &sel, &p.roots) < 0 || objset_expand(&p.roots, &ss->cache, &mm) < 0)
 		ret = -1;
-	if (o->run_cache && collect_local_runs(ss, &sel, &p.sigs, &p.objs) < 0)
+	if (o->run_cache && (collect_local_runs(ss, &sel, &p.sigs, &runobjs) < 0 ||
+			     objset_expand(&runobjs, &ss->cache, NULL) < 0))
 		ret = -1;
-	if (objset_expand(&p.objs, &ss->cache, &mm) < 0)
-		ret = -1;
+	for (size_t i = 0; i < p.roots.n; i++)
+		objset_add(&p.objs, p.roots.v[i].id, p.roots.v[i].size, p.roots.v[i].what);
+	for (size_t i = 0; i < runobjs.n; i++)
+		objset_add(&p.objs, runobjs.v[i].id, runobjs.v[i].size, runobjs.v[i].what);
+	objset_sort(&p.objs);
 	p.on_remote = xcalloc(p.objs.n + 1, 1);
 	p.local = xcalloc(p.objs.n + 1, 1);
 	check_local(&p, &mm);
@@ -279,6 +287,8 @@ done:
 	free(p.on_remote);
 	free(p.local);
 	objset_release(&p.objs);
+	objset_release(&p.roots);
+	objset_release(&runobjs);
 	objset_release(&mm);
 	strlist_release(&p.sigs, 1);
 	selection_release(&sel);
