@@ -28,7 +28,11 @@
 
 #define PULL_SUBDIR "pull"
 #define MAX_LISTED 10          /* missing objects named one by one */
-#define COMMIT_EVERY 4096      /* objects per durable batch */
+/* Downloads become objects in batches this big: each batch costs two
+ * syncfs() calls, and an interrupted fetch loses nothing by batching,
+ * since finished downloads stay in .repro/tmp/pull and are only re-hashed. */
+#define COMMIT_EVERY 100000
+#define COMMIT_BYTES ((uint64_t)4 << 30)
 #define RUN_ENTRY_MAX (16u << 20)
 
 struct fetcher {
@@ -40,6 +44,7 @@ struct fetcher {
 	const struct objset *want; /* what is being fetched (for messages) */
 	struct cache_batch *batch; /* downloads waiting to become objects */
 	size_t inbatch;
+	uint64_t batch_bytes;
 	size_t nfetched, nmissing, nfailed;
 	uint64_t bytes;
 	int commit_failed;
@@ -63,6 +68,7 @@ static void commit_batch(struct fetcher *f)
 		f->commit_failed = 1;
 	f->batch = NULL;
 	f->inbatch = 0;
+	f->batch_bytes = 0;
 }
 
 static void get_done(void *ctx, struct rop *op)
@@ -74,7 +80,7 @@ static void get_done(void *ctx, struct rop *op)
 	key_to_id(op->key, id);
 	if (op->status == ROP_OK) {
 		/* verified by the engine: the content hashes to id */
-		if (chmod(op->local, 0444) < 0 || stat(op->local, &st) < 0) {
+		if (chmod(op->local, 0444) < 0 || (!op->size && stat(op->local, &st) < 0)) {
 			error("cannot make '%s' read-only:", op->local);
 			f->nfailed++;
 			return;
@@ -82,9 +88,11 @@ static void get_done(void *ctx, struct rop *op)
 		if (!f->batch)
 			f->batch = cache_batch_begin(&f->ss->cache);
 		cache_batch_add(f->batch, op->local, id);
+		uint64_t size = op->size ? op->size : (uint64_t)st.st_size;
 		f->nfetched++;
-		f->bytes += (uint64_t)st.st_size;
-		if (++f->inbatch >= COMMIT_EVERY)
+		f->bytes += size;
+		f->batch_bytes += size;
+		if (++f->inbatch >= COMMIT_EVERY || f->batch_bytes >= COMMIT_BYTES)
 			commit_batch(f);
 	} else if (op->status == ROP_MISSING && !f->quiet_missing) {
 		const struct objref *o = f->want ? objset_find(f->want, id) : NULL;

@@ -42,6 +42,7 @@ struct xop {
 	struct hash_stream hs;    /* SHA-256 of the bytes in the destination */
 	int hashing;              /* hs is live */
 	uint64_t got;             /* bytes in the destination */
+	uint64_t flushed;         /* bytes handed to the kernel's writeback so far */
 	uint64_t resume_from;     /* the request asked for bytes from here (Range), else 0 */
 	int no_resume;            /* a resumed download failed verification: start over */
 	/* PUT: the source, hashed as it is sent */

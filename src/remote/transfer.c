@@ -47,6 +47,10 @@
 #define RETRY_AFTER_MAX_MS 30000
 #define MAX_REPORTED 10                   /* failures reported one by one */
 #define DRAW_EVERY_MS 100
+/* Writeback of a download is started every this many bytes, so the disk
+ * writes while the network is still sending and the final sync of the
+ * batch has little left to wait for. */
+#define WRITEBACK_EVERY ((uint64_t)8 << 20)
 
 struct slot {
 	CURL *h;                    /* an easy handle, reused across requests */
@@ -117,6 +121,7 @@ static void sink_reset(struct xop *x)
 	hash_stream_init(&x->hs);
 	x->hashing = 1;
 	x->got = 0;
+	x->flushed = 0;
 }
 
 /* Hashes the partial file already at fd (x->got bytes). */
@@ -129,6 +134,7 @@ static int sink_rehash(struct xop *x)
 	while ((k = read_full(x->fd, buf, HASH_BLOCK)) > 0) {
 		hash_stream_update(&x->hs, buf, (size_t)k);
 		x->got += (uint64_t)k;
+		x->flushed = x->got;
 		if ((size_t)k < HASH_BLOCK)
 			break;
 	}
@@ -142,21 +148,24 @@ int xop_sink_open(struct remote *r, struct xop *x, int resume)
 	struct stat st;
 
 	(void)r;
-	x->fd = -1;
-	if (resume && !x->no_resume && (x->fd = open(path, O_RDWR | O_CLOEXEC)) >= 0) {
-		if (fstat(x->fd, &st) == 0 && S_ISREG(st.st_mode) &&
-		    (!x->op->size || (uint64_t)st.st_size <= x->op->size) && sink_rehash(x) == 0)
-			return 0;
-		close(x->fd);
+	/* one open whether or not a partial download is there */
+	x->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (x->fd < 0 && errno == ENOENT && mkdir_parent(path) == 0)
+		x->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (x->fd < 0 || fstat(x->fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		set_reason(x, "cannot create '%s': %s", path, strerror(errno));
+		if (x->fd >= 0)
+			close(x->fd);
 		x->fd = -1;
-	}
-	if (x->fd < 0 && mkdir_parent(path) < 0) {
-		set_reason(x, "cannot create the directory of '%s': %s", path, strerror(errno));
 		return -1;
 	}
-	x->fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (x->fd < 0) {
-		set_reason(x, "cannot create '%s': %s", path, strerror(errno));
+	if (st.st_size > 0 && resume && !x->no_resume && (!x->op->size || (uint64_t)st.st_size <= x->op->size) &&
+	    sink_rehash(x) == 0)
+		return 0;
+	if (st.st_size > 0 && (ftruncate(x->fd, 0) < 0 || lseek(x->fd, 0, SEEK_SET) < 0)) {
+		set_reason(x, "cannot truncate '%s': %s", path, strerror(errno));
+		close(x->fd);
+		x->fd = -1;
 		return -1;
 	}
 	x->no_resume = 0;
@@ -172,6 +181,10 @@ int xop_sink_write(struct xop *x, const void *data, size_t len)
 	}
 	hash_stream_update(&x->hs, data, len);
 	x->got += len;
+	if (x->got - x->flushed >= WRITEBACK_EVERY) {
+		sync_file_range(x->fd, (off_t)x->flushed, (off_t)(x->got - x->flushed), SYNC_FILE_RANGE_WRITE);
+		x->flushed = x->got;
+	}
 	return 0;
 }
 
@@ -206,6 +219,8 @@ enum xresult xop_sink_finish(struct remote *r, struct xop *x)
 	struct rop *op = x->op;
 
 	(void)r;
+	if (x->got > x->flushed)
+		sync_file_range(x->fd, (off_t)x->flushed, 0, SYNC_FILE_RANGE_WRITE);
 	if (close(x->fd) < 0) {
 		x->fd = -1;
 		set_reason(x, "cannot write '%s': %s", op->local, strerror(errno));
@@ -600,6 +615,9 @@ static void common_options(struct engine *e, struct slot *s, struct xop *x)
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+	/* large buffers: a 1 GB object in 4,000 writes rather than 60,000 */
+	curl_easy_setopt(h, CURLOPT_BUFFERSIZE, 256L << 10);
+	curl_easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, 1L << 20);
 	if (r->net) {
 		if (r->net->resolve)
 			curl_easy_setopt(h, CURLOPT_RESOLVE, r->net->resolve);
