@@ -5,85 +5,132 @@
 #include "cmd/cmd.h"
 #include "cmd/syncopts.h"
 #include "core/addfile.h"
+#include "core/evaluate.h"
 #include "core/project.h"
+#include "remote/refs.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
 
 static const char pull_description[] =
-	"'repro fetch' followed by 'repro checkout': downloads what the cache lacks\n"
-	"for the outs recorded in the lock (all stages, or the ones named) and for\n"
-	"the data tracked by .repro files, verifying every object, then makes the\n"
-	"workspace hold it. A modified out whose content is not in the cache is\n"
-	"left alone unless --force says to discard it.\n"
+	"'repro fetch' followed by a checkout: downloads what the cache lacks for\n"
+	"the outs recorded in the lock (all stages, or the ones named) and for the\n"
+	"data tracked by .repro files, verifying every object, then makes the\n"
+	"workspace hold it. Outs that are never pushed ('push: false', and\n"
+	"'cache: false' ones, which git holds) are left as they are. A modified out\n"
+	"whose content is not in the cache is left alone unless --force says to\n"
+	"discard it.\n"
 	"\n"
 	"Exit status: 0 when everything was pulled and checked out, 1 when\n"
 	"anything could not be, 2 on a usage or configuration error.\n";
 
-/* 1 when name is a stage (or a foreach/matrix parent) of the pipeline. */
-static int is_stage(struct session *ss, const char *name)
-{
-	size_t len = strlen(name);
+struct puller {
+	struct session *ss;
+	int force;   /* overwrite modified content that is not in the cache */
+	int failed;  /* something could not be checked out */
+	size_t done; /* paths written */
+};
 
-	for (size_t k = 0; k < ss->pipeline.n; k++) {
-		const char *nm = ss->pipeline.stages[k].name;
-		if (!strcmp(nm, name) || (!strncmp(nm, name, len) && nm[len] == '@'))
-			return 1;
+/* Makes path hold id when it holds cur_id ("" if missing) instead. */
+static void restore(struct puller *pl, const char *path, const char *cur_id, const char *id, int copy_only)
+{
+	struct cache c = pl->ss->cache;
+
+	if (!strcmp(cur_id, id))
+		return;
+	if (cur_id[0] && !pl->force && !cache_contains(&pl->ss->cache, cur_id)) {
+		error("'%s' has changes that are not in the cache; 'repro commit' or 'repro add' them, "
+		      "or use --force to discard them", path);
+		pl->failed = 1;
+		return;
 	}
-	return 0;
+	if (!cache_contains(&pl->ss->cache, id)) {
+		pl->failed = 1; /* the fetch reported why */
+		return;
+	}
+	if (copy_only) {
+		c.links[0] = LINK_COPY;
+		c.nlinks = 1;
+	}
+	if (cache_checkout(&c, &pl->ss->hasher, id, path, NULL) < 0) {
+		pl->failed = 1;
+		return;
+	}
+	printf("restored '%s'\n", path);
+	pl->done++;
 }
 
-/* Checks out tracked files named on the command line (checkout takes stages). */
-static int restore_tracked(struct project *p, char **files, int n, int force)
+static void checkout_stage(struct puller *pl, struct stage *s)
 {
-	struct session ss;
-	int ret = 0;
+	const struct lock_stage *l = lock_find(&pl->ss->lock, s->name);
+	struct stage_eval ev;
 
-	if (session_open(&ss, p, NULL, 1) < 0)
-		return -1;
-	for (int i = 0; i < n; i++) {
-		char *rel = project_user_path(p, files[i]);
-		size_t len = rel ? strlen(rel) : 0;
-		char *file = !rel ? NULL : len > 6 && !strcmp(rel + len - 6, ".repro") ? xstrdup(rel) : addfile_name(rel);
-		struct addfile a;
-		struct hashinfo hi = { 0 };
-		free(rel);
-		if (!file || addfile_read(&a, file) < 0) {
-			free(file);
-			ret = -1;
-			continue;
-		}
-		free(file);
-		if (hash_path(&ss.hasher, a.path, &hi, NULL) < 0) {
-			ret = -1;
-		} else if (strcmp(hi.id, a.entry.hi.id)) {
-			if (hi.id[0] && !force && !cache_contains(&ss.cache, hi.id))
-				ret = error("'%s' has changes that are not in the cache; 'repro add' them, or use "
-					    "--force to discard them", a.path);
-			else if (cache_checkout(&ss.cache, &ss.hasher, a.entry.hi.id, a.path, NULL) < 0)
-				ret = -1;
-			else
-				printf("restored '%s'\n", a.path);
-		}
-		addfile_release(&a);
+	if (!l)
+		return;
+	if (stage_evaluate(&ev, s, l, pl->ss->eval) < 0) {
+		pl->failed = 1;
+		stage_eval_release(&ev);
+		return;
 	}
-	session_close(&ss);
-	return ret;
+	for (size_t i = 0; i < s->nouts; i++) {
+		const struct stage_out *o = &s->outs[i];
+		const struct lock_entry *e = lock_entry_find(l->outs, l->nouts, o->decl);
+		/* what is never pushed is only checked out when it happens to be here */
+		if (e && ((o->push && o->cache) || cache_contains(&pl->ss->cache, e->hi.id)))
+			restore(pl, o->path, ev.cur.outs[i].hi.id, e->hi.id, !o->cache);
+	}
+	stage_eval_release(&ev);
+}
+
+static void checkout_tracked(struct puller *pl, const char *file)
+{
+	struct addfile a;
+	struct hashinfo hi = { 0 };
+
+	if (addfile_read(&a, file) < 0) {
+		pl->failed = 1;
+		return;
+	}
+	if (hash_path(&pl->ss->hasher, a.path, &hi, NULL) < 0)
+		pl->failed = 1;
+	else
+		restore(pl, a.path, hi.id, a.entry.hi.id, 0);
+	addfile_release(&a);
+}
+
+static void checkout_selection(struct puller *pl, const struct selection *sel)
+{
+	struct session *ss = pl->ss;
+
+	for (size_t k = 0; k < ss->pipeline.n; k++)
+		if (sel->stages[ss->graph.order[k]])
+			checkout_stage(pl, &ss->pipeline.stages[ss->graph.order[k]]);
+	if (sel->all_tracked) {
+		struct addfile *af;
+		size_t n;
+		if (addfile_find_all(&af, &n) < 0)
+			pl->failed = 1;
+		for (size_t i = 0; i < n; i++)
+			checkout_tracked(pl, af[i].file);
+		addfile_free_all(af, n);
+	}
+	for (size_t i = 0; i < sel->ntracked; i++)
+		checkout_tracked(pl, sel->tracked[i]);
 }
 
 int cmd_pull(int argc, char **argv, struct project *p)
 {
 	struct sync_cmd c = { 0 };
-	int force = 0;
+	struct puller pl = { 0 };
+	struct selection sel;
 	const struct option opts[] = {
 		SYNC_OPTIONS(&c),
-		OPT_BOOL(0, "force", &force, "overwrite modified outs even if their content is not cached"),
+		OPT_BOOL(0, "force", &pl.force, "overwrite modified outs even if their content is not cached"),
 		OPT_END(),
 	};
 	const struct command_help help = { "repro pull [options] [STAGE|FILE...]",
 					   "Download outs and tracked data from a remote and check them out.",
 					   pull_description };
-	struct strlist co = { 0 }, tracked = { 0 };
 	int ret = 0;
 
 	PARSE_OPTIONS_OR_RETURN(argc, argv, opts, &help, &c.args);
@@ -93,31 +140,17 @@ int cmd_pull(int argc, char **argv, struct project *p)
 	}
 	if (sync_fetch(&c.ss, c.r, &c.so) < 0)
 		ret = EXIT_STAGE_FAILED;
-	strlist_push(&co, xstrdup("checkout"));
-	if (force)
-		strlist_push(&co, xstrdup("--force"));
-	if (c.file) {
-		strlist_push(&co, xstrdup("-f"));
-		strlist_push(&co, xstrdup(c.file));
+	pl.ss = &c.ss;
+	if (selection_init(&sel, &c.ss, c.args.items, c.args.n) == 0) {
+		checkout_selection(&pl, &sel);
+		if (!pl.done && !pl.failed)
+			printf("nothing to check out\n");
+	} else {
+		pl.failed = 1;
 	}
-	int nstages = 0;
-	for (int i = 0; i < c.args.n; i++) {
-		if (is_stage(&c.ss, c.args.items[i])) {
-			strlist_push(&co, xstrdup(c.args.items[i]));
-			nstages++;
-		} else {
-			strlist_push(&tracked, xstrdup(c.args.items[i]));
-		}
-	}
-	/* checkout opens its own session: ours (and its state) is saved first */
+	selection_release(&sel);
+	if (pl.failed)
+		ret = EXIT_STAGE_FAILED;
 	sync_cmd_close(&c);
-	strlist_push(&co, NULL);
-	co.n--;
-	if ((nstages || !tracked.n) && cmd_checkout(co.n, co.items, p) != 0)
-		ret = EXIT_STAGE_FAILED;
-	if (tracked.n && restore_tracked(p, tracked.items, tracked.n, force) < 0)
-		ret = EXIT_STAGE_FAILED;
-	strlist_release(&co, 1);
-	strlist_release(&tracked, 1);
 	return ret;
 }

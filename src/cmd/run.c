@@ -8,6 +8,7 @@
 #include "core/session.h"
 #include "exec/scheduler.h"
 #include "remote/remote.h"
+#include "remote/sync.h"
 #include "util/error.h"
 #include "util/options.h"
 #include "util/xalloc.h"
@@ -90,6 +91,7 @@ int cmd_run(int argc, char **argv, struct project *p)
 			goto done;
 		}
 		remote_close(r);
+		sync_pull_missing_tracked(&ss); /* tracked data the stages may read */
 	}
 	if (ro.jobs <= 0)
 		ro.jobs = (int)sysconf(_SC_NPROCESSORS_ONLN);

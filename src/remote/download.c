@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/addfile.h"
 #include "core/cache.h"
 #include "core/evaluate.h"
 #include "core/runcache.h"
@@ -268,7 +269,7 @@ static int fetch_runs(struct fetcher *f, const struct selection *sel, struct obj
 
 	if (!ret)
 		ret = get_runs(f, k.sigs.items, (size_t)k.sigs.n, NULL);
-	if (collect_local_runs(f->ss, sel, &local, roots) < 0)
+	if (collect_local_runs(f->ss, sel, 0, &local, roots) < 0)
 		ret = -1;
 	strlist_release(&k.sigs, 1);
 	strlist_release(&local, 1);
@@ -388,5 +389,43 @@ int sync_pull_stage(struct session *ss, const struct stage_eval *ev)
 		ret = pull_locked(&f, ev);
 	free(local);
 	remote_close(r);
+	return ret;
+}
+
+int sync_pull_missing_tracked(struct session *ss)
+{
+	struct addfile *af;
+	size_t n;
+	struct objset roots = { 0 };
+	struct remote *r;
+	int ret = addfile_find_all(&af, &n);
+
+	for (size_t i = 0; i < n; i++)
+		if (!path_exists(af[i].path))
+			objset_add(&roots, af[i].entry.hi.id, af[i].entry.hi.isdir ? 0 : af[i].entry.hi.size, af[i].path);
+	if (!roots.n) {
+		addfile_free_all(af, n);
+		return ret;
+	}
+	objset_sort(&roots);
+	r = remote_open(&ss->project->config, NULL, REPRO_DIR "/tmp");
+	if (r) {
+		struct fetcher f = { .ss = ss, .r = r };
+		if (fetch_objects(&f, &roots) < 0)
+			ret = -1;
+		for (size_t i = 0; i < n; i++) {
+			if (path_exists(af[i].path) || !cache_contains(&ss->cache, af[i].entry.hi.id))
+				continue;
+			if (cache_checkout(&ss->cache, &ss->hasher, af[i].entry.hi.id, af[i].path, NULL) < 0)
+				ret = -1;
+			else
+				printf("pulled '%s' from remote '%s'\n", af[i].path, r->name);
+		}
+		remote_close(r);
+	} else {
+		ret = -1;
+	}
+	objset_release(&roots);
+	addfile_free_all(af, n);
 	return ret;
 }

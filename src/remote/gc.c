@@ -186,7 +186,7 @@ static void sweep_runs(struct gc *g)
 	all.all_tracked = 1;
 	all.stages = xcalloc(g->ss->pipeline.n + 1, 1);
 	memset(all.stages, 1, g->ss->pipeline.n);
-	(void)collect_local_runs(g->ss, &all, &sigs, &objs);
+	(void)collect_local_runs(g->ss, &all, 0, &sigs, &objs);
 	free(all.stages);
 	for (int i = 0; i < sigs.n; i++) {
 		struct objset one = { 0 };

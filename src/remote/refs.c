@@ -250,14 +250,22 @@ int run_entry_objects(const char *dir, const char *sig, char **stage, struct obj
 }
 
 /* 1 when stage (a run entry's) is selected; entries of stages no longer in
- * the pipeline count only when everything is selected. */
-static int stage_selected(struct session *ss, const struct selection *sel, const char *stage)
+ * the pipeline count only when everything is selected. For a push, a stage
+ * with a push: false out is never selected: its run could not be restored
+ * from the remote anyway. */
+static int stage_selected(struct session *ss, const struct selection *sel, const char *stage, int for_push)
 {
 	if (!stage)
 		return sel->all_tracked;
-	for (size_t k = 0; k < ss->pipeline.n; k++)
-		if (!strcmp(ss->pipeline.stages[k].name, stage))
-			return sel->stages[k];
+	for (size_t k = 0; k < ss->pipeline.n; k++) {
+		const struct stage *s = &ss->pipeline.stages[k];
+		if (strcmp(s->name, stage))
+			continue;
+		for (size_t i = 0; for_push && i < s->nouts; i++)
+			if (!s->outs[i].push)
+				return 0;
+		return sel->stages[k];
+	}
 	return sel->all_tracked;
 }
 
@@ -269,7 +277,7 @@ static int is_hex(const char *s, size_t n)
 	return !s[n];
 }
 
-int collect_local_runs(struct session *ss, const struct selection *sel, struct strlist *sigs,
+int collect_local_runs(struct session *ss, const struct selection *sel, int for_push, struct strlist *sigs,
 		       struct objset *objs)
 {
 	DIR *top = opendir(RUNS_DIR);
@@ -289,7 +297,7 @@ int collect_local_runs(struct session *ss, const struct selection *sel, struct s
 			char *sig = xasprintf("%s%s", de->d_name, fe->d_name);
 			struct objset one = { 0 };
 			char *stage;
-			if (run_entry_objects(RUNS_DIR, sig, &stage, &one) == 0 && stage_selected(ss, sel, stage)) {
+			if (run_entry_objects(RUNS_DIR, sig, &stage, &one) == 0 && stage_selected(ss, sel, stage, for_push)) {
 				for (size_t i = 0; i < one.n; i++)
 					objset_add(objs, one.v[i].id, one.v[i].size, one.v[i].what);
 				strlist_push(sigs, sig);

@@ -69,9 +69,10 @@ int collect_roots(struct session *ss, const struct selection *sel, struct objset
 /*
  * The local run-cache entries (.repro/runs) of the selected stages: their
  * signatures go to sigs (allocated strings) and their outs' objects to
- * objs. Damaged entries are skipped with a warning.
+ * objs. Damaged entries are skipped with a warning. for_push leaves out
+ * the entries of stages with a push: false out.
  */
-int collect_local_runs(struct session *ss, const struct selection *sel, struct strlist *sigs,
+int collect_local_runs(struct session *ss, const struct selection *sel, int for_push, struct strlist *sigs,
 		       struct objset *objs);
 /* Reads a run-cache entry's stage name and outs into objs; -1 if damaged. */
 int run_entry_objects(const char *dir, const char *sig, char **stage, struct objset *objs);

@@ -55,5 +55,9 @@ int sync_status_cmd(struct project *p, const char *file, const char *remote, cha
  * not, -1 on error (reported; the stage then simply runs).
  */
 int sync_pull_stage(struct session *ss, const struct stage_eval *ev);
+/* `run --pull` before anything runs: fetches and checks out the tracked
+ * files (.repro) missing from the workspace, which stages may read.
+ * Returns 0 or -1 (reported). */
+int sync_pull_missing_tracked(struct session *ss);
 
 #endif

@@ -255,7 +255,7 @@ int sync_push(struct session *ss, struct remote *r, const struct sync_opts *o)
 	}
 	if (collect_roots(ss, &sel, &p.roots) < 0 || objset_expand(&p.roots, &ss->cache, &mm) < 0)
 		ret = -1;
-	if (o->run_cache && (collect_local_runs(ss, &sel, &p.sigs, &runobjs) < 0 ||
+	if (o->run_cache && (collect_local_runs(ss, &sel, 1, &p.sigs, &runobjs) < 0 ||
 			     objset_expand(&runobjs, &ss->cache, NULL) < 0))
 		ret = -1;
 	for (size_t i = 0; i < p.roots.n; i++)

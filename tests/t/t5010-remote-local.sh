@@ -1,0 +1,125 @@
+#!/bin/sh
+# A local directory as the remote: the full round trip, then what only a
+# directory lets us look at directly (its layout, resuming, gc locally).
+. "$(dirname "$0")/../test-lib.sh"
+. "$SRCDIR/tests/lib-remote.sh"
+
+test_expect_success 'setup: a project with a directory remote' '
+	make_project p && cd p &&
+	repro remote add -d store ../store >out && test ! -s out
+'
+
+remote_suite
+
+test_expect_success 'the remote has the layout of the cache' '
+	cd p && id=$(sha256sum clean.txt | cut -c1-64) &&
+	a=$(echo $id | cut -c1-2) && b=$(echo $id | cut -c3-) &&
+	test_cmp clean.txt ../store/$a/$b &&
+	test -n "$(ls ../store/runs/*/* | head -1)" &&
+	! ls ../store/.tmp/* 2>/dev/null
+'
+
+test_expect_success 'an interrupted push resumes: only what is missing is sent' '
+	cd p && id=$(sha256sum model.txt | cut -c1-64) &&
+	rm ../store/$(echo $id | cut -c1-2)/$(echo $id | cut -c3-) &&
+	repro push -v >out &&
+	echo "uploaded $(echo $id | cut -c1-2)/$(echo $id | cut -c3-)" >expect &&
+	grep "^uploaded" out >actual && test_cmp expect actual
+'
+
+test_expect_success 'a partial download left by an interrupted pull is resumed' '
+	clone_project p r && cd r &&
+	id=$(sha256sum ../p/data/blob.bin | cut -c1-64) &&
+	mkdir -p .repro/tmp/pull && head -c 1000 ../p/data/blob.bin >.repro/tmp/pull/$id &&
+	repro pull >out && cmp data/blob.bin ../p/data/blob.bin && check_cache &&
+	test ! -f .repro/tmp/pull/$id
+'
+
+test_expect_success 'a corrupt partial download is detected and fetched again' '
+	clone_project p r2 && cd r2 &&
+	id=$(sha256sum ../p/data/blob.bin | cut -c1-64) &&
+	mkdir -p .repro/tmp/pull && head -c 300000 /dev/zero >.repro/tmp/pull/$id &&
+	repro pull >out && cmp data/blob.bin ../p/data/blob.bin && check_cache
+'
+
+test_expect_success 'run --pull without remote run-cache entries uses the locked outs' '
+	mv store/runs store.runs && clone_project p q4 && cd q4 &&
+	repro run --pull >out && test_grep "^0 ran, 2 restored, 1 up to date" out && test ! -f runs.log &&
+	test_cmp ../p/model.txt model.txt && mv ../store.runs ../store/runs
+'
+
+test_expect_success 'push: false outs stay here; run --pull then runs their stage' '
+	cd p && cat >>stages.yaml <<-\EOF &&
+	  scratch:
+	    cmd: echo scratch >>runs.log && cat model.txt clean.txt >scratch.txt
+	    deps: [model.txt]
+	    outs: [{scratch.txt: {push: false}}]
+	EOF
+	repro run >/dev/null && repro push --run-cache >out &&
+	id=$(sha256sum scratch.txt | cut -c1-64) &&
+	test -f .repro/cache/$(echo $id | cut -c1-2)/$(echo $id | cut -c3-) &&
+	test ! -f ../store/$(echo $id | cut -c1-2)/$(echo $id | cut -c3-) &&
+	cd .. && clone_project p s && cd s && repro run --pull >out &&
+	test_grep "^running .scratch." out && test_grep "^1 ran, 2 restored, 1 up to date" out &&
+	printf "scratch\n" >expect && test_cmp expect runs.log
+'
+
+test_expect_success 'a corrupt object on the remote is refused, named, and not kept' '
+	clone_project p c && cd c &&
+	id=$(sha256sum ../p/clean.txt | cut -c1-64) && obj=../store/$(echo $id | cut -c1-2)/$(echo $id | cut -c3-) &&
+	cp $obj ../clean.saved && chmod u+w $obj && echo tampered >$obj &&
+	test_must_fail repro pull >out 2>err &&
+	test_grep "cannot download .$(echo $id | cut -c1-2)/$(echo $id | cut -c3-). from remote .store." err &&
+	test_grep "hashes to" err &&
+	test ! -f .repro/cache/$(echo $id | cut -c1-2)/$(echo $id | cut -c3-) && check_cache &&
+	cp ../clean.saved $obj
+'
+
+test_expect_success 'push never uploads a corrupt object from the cache' '
+	clone_project p d && cd d && repro pull >/dev/null &&
+	repro remote add -f other ../store2 && echo 0 >../n &&
+	id=$(sha256sum clean.txt | cut -c1-64) && obj=.repro/cache/$(echo $id | cut -c1-2)/$(echo $id | cut -c3-) &&
+	chmod u+w $obj && echo corrupted >$obj &&
+	test_must_fail repro push -r other 2>err &&
+	test_grep "corrupt" err &&
+	test ! -f ../store2/$(echo $id | cut -c1-2)/$(echo $id | cut -c3-)
+'
+
+test_expect_success 'gc removes unreferenced objects from the cache only' '
+	cd p && echo junk >junk && repro add junk >/dev/null && rm junk.repro junk &&
+	id=$(echo junk | sha256sum | cut -c1-64) &&
+	test -f .repro/cache/$(echo $id | cut -c1-2)/$(echo $id | cut -c3-) &&
+	sleep 1 && repro gc --dry >out && test_grep "^would remove 1 object" out &&
+	test -f .repro/cache/$(echo $id | cut -c1-2)/$(echo $id | cut -c3-) &&
+	repro gc -v >out && test_grep "^removed $id from the cache" out &&
+	test ! -f .repro/cache/$(echo $id | cut -c1-2)/$(echo $id | cut -c3-) &&
+	repro status >st && test_grep "every stage is up to date" st &&
+	repro checkout >/dev/null && repro status --cloud >st && test_grep "in sync" st
+'
+
+test_expect_success 'gc keeps an unreferenced object newer than its start' '
+	cd p && echo fresh >fresh && repro add fresh >/dev/null && rm fresh.repro fresh &&
+	id=$(echo fresh | sha256sum | cut -c1-64) && f=.repro/cache/$(echo $id | cut -c1-2)/$(echo $id | cut -c3-) &&
+	touch -d "+1 hour" $f && repro gc >out && test -f $f &&
+	touch -d "-1 hour" $f && repro gc >out && test ! -f $f
+'
+
+test_expect_success 'fetch of a stage brings only its objects' '
+	clone_project p f && cd f && repro fetch train >out &&
+	test_grep "^fetched 1 object" out && test ! -f model.txt
+'
+
+test_expect_success 'pull of a tracked file checks out only it' '
+	clone_project p g && cd g && repro pull data >out &&
+	test_grep "restored .data." out && test ! -f clean.txt &&
+	cmp data/blob.bin ../p/data/blob.bin
+'
+
+test_expect_success 'objects missing from the remote are named, with the out they belong to' '
+	clone_project p m && cd m && mv ../store ../store.away &&
+	mkdir ../store && test_must_fail repro pull >out 2>err &&
+	test_grep "is not on remote .store." err && test_grep "(.clean.txt.)" err &&
+	rmdir ../store && mv ../store.away ../store
+'
+
+test_done
