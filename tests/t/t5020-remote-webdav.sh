@@ -31,9 +31,9 @@ test_expect_success 'the objects are plain files in the served directory' '
 '
 
 test_expect_success 'existence checked by HEAD or by PROPFIND listings gives the same answer' '
-	cd p && repro remote modify dav check head && repro status --cloud >a &&
-	repro remote modify dav check list && repro status --cloud >b &&
-	repro remote modify --unset dav check && test_cmp a b && test_grep "in sync" a
+	cd p && repro remote modify dav check head && repro status --cloud >st.a &&
+	repro remote modify dav check list && repro status --cloud >st.b &&
+	repro remote modify --unset dav check && test_cmp st.a st.b && test_grep "in sync" st.a
 '
 
 test_expect_success 'basic auth: no credentials are refused with a clear message' '
@@ -54,9 +54,9 @@ test_expect_success 'basic auth: the right password from the environment works' 
 	cd p && repro remote modify --unset auth password &&
 	REPRO_HTTP_PASSWORD=secret repro push -r auth >out &&
 	test_grep "^everything is up to date on remote .auth." out &&
-	clone_project p a && cd a && rm -f .repro/config.local &&
+	clone_project p alice && cd alice && rm -f .repro/config.local &&
 	REPRO_HTTP_USER=alice REPRO_HTTP_PASSWORD=secret repro pull -r auth >out &&
-	cd ../p && out_sums >../sums.p && cd ../a && out_sums >../sums.a && test_cmp ../sums.p ../sums.a
+	cd ../p && out_sums >../sums.p && cd ../alice && out_sums >../sums.a && test_cmp ../sums.p ../sums.a
 '
 
 test_expect_success 'basic auth: credentials in the URL work and stay out of .repro/config' '
