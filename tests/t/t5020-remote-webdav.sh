@@ -54,7 +54,7 @@ test_expect_success 'basic auth: the right password from the environment works' 
 	cd p && repro remote modify --unset auth password &&
 	REPRO_HTTP_PASSWORD=secret repro push -r auth >out &&
 	test_grep "^everything is up to date on remote .auth." out &&
-	clone_project p alice && cd alice && rm -f .repro/config.local &&
+	cd .. && clone_project p alice && cd alice && rm -f .repro/config.local &&
 	REPRO_HTTP_USER=alice REPRO_HTTP_PASSWORD=secret repro pull -r auth >out &&
 	cd ../p && out_sums >../sums.p && cd ../alice && out_sums >../sums.a && test_cmp ../sums.p ../sums.a
 '
