@@ -15,10 +15,10 @@ Usage: faultserver.py ROOT PORT CONTROL LOG
     methods=GET,PUT   which methods get faults (default GET,HEAD,PUT)
     delay=S       slow: seconds before answering; stall: seconds of silence
     match=TEXT    only paths containing TEXT get faults
-  mixed gives each path one of reset, 500, truncate, corrupt, stall, 429,
-  chosen from a hash of the path, so every run injects the same faults.
+  mixed gives each path one of reset, 500, truncate, corrupt, stall, 429 in
+  turn, so that six paths or more get every kind. Writing CONTROL again
+  starts the counts afresh.
 """
-import hashlib
 import http.server
 import os
 import socket
@@ -31,19 +31,28 @@ import time
 ROOT, PORT, CONTROL, LOG = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 MIXED = ["reset", "500", "truncate", "corrupt", "stall", "429"]
 counts = {}
+assigned = {}
+state = {"control": None}
 lock = threading.Lock()
 
 
 def control():
+    """The current settings; a new setting starts every count afresh."""
     c = {"mode": "none", "first": "1", "methods": "GET,HEAD,PUT", "delay": "0.3", "match": ""}
     try:
         with open(CONTROL) as f:
-            for word in f.read().split():
-                if "=" in word:
-                    k, v = word.split("=", 1)
-                    c[k] = v
+            text = f.read()
     except OSError:
-        pass
+        text = ""
+    with lock:
+        if text != state["control"]:
+            state["control"] = text
+            counts.clear()
+            assigned.clear()
+    for word in text.split():
+        if "=" in word:
+            k, v = word.split("=", 1)
+            c[k] = v
     return c
 
 
@@ -78,8 +87,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if n >= int(c["first"]):
             return None, c
         if mode == "mixed":
-            h = int(hashlib.sha256(self.path.encode()).hexdigest()[:8], 16)
-            mode = MIXED[h % len(MIXED)]
+            with lock:
+                if self.path not in assigned:
+                    assigned[self.path] = MIXED[len(assigned) % len(MIXED)]
+                mode = assigned[self.path]
         return mode, c
 
     def note(self, fault):
@@ -90,6 +101,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         for k, v in self.headers.items():
             if k.lower().startswith("x-amz-") and k.lower() != "x-amz-date":
                 extra += " %s=%s" % (k.lower(), v)
+        if self.headers.get("Range"):
+            extra += " range=" + self.headers["Range"]
         log("%s %s %s%s" % (self.command, self.path, fault or "ok", extra))
 
     def reset(self):
