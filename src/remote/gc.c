@@ -151,7 +151,7 @@ static void sweep_fanout(struct gc *g, int cachefd, const char *fan)
 		struct stat st;
 		if (strlen(de->d_name) > HASH_ID_MAX - 3)
 			continue;
-		snprintf(id, sizeof(id), "%s%s", fan, de->d_name);
+		snprintf(id, sizeof(id), "%.2s%.66s", fan, de->d_name);
 		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode) ||
 		    !collectable(g, id, (int64_t)st.st_mtime))
 			continue;
