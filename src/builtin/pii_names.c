@@ -152,6 +152,22 @@ static int has_literal_word(const char *v, size_t n)
 	return 0;
 }
 
+int pii_value_is_redacted(const char *v, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		if (!is_word_byte((unsigned char)v[i])) {
+			i++;
+			continue;
+		}
+		size_t s = i;
+		while (i < n && is_word_byte((unsigned char)v[i]))
+			i++;
+		if (!pii_is_token(v + s, i - s))
+			return 0;
+	}
+	return 1;
+}
+
 static int is_space(char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';

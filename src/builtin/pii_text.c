@@ -144,10 +144,12 @@ static size_t parse_quad(const unsigned char *t, size_t len, size_t i)
  * An image tag: the quad follows ':' that follows a name (nvcr.io/x/y:8.6.1.6).
  * A name right after another ':' is an IPv6 prefix (::ffff:10.1.2.3), not one.
  */
-static int quad_is_image_tag(const unsigned char *t, size_t i)
+static int quad_is_image_tag(const unsigned char *t, size_t len, size_t i, size_t end)
 {
 	if (i < 2 || t[i - 1] != ':' || !pii_isnamechar(t[i - 2]))
 		return 0;
+	if (end + 1 < len && t[end] == ':' && pii_isdigit(t[end + 1]))
+		return 0; /* tcp:0.0.0.0:3306: a tag is never followed by a port */
 	size_t p = i - 1;
 	while (p > 0 && i - p < 512 && pii_isnamechar(t[p - 1]))
 		p--;
@@ -205,7 +207,7 @@ static size_t scan_ipv4(struct text_scan *ts, size_t i)
 			i++;
 		return i;
 	}
-	if (!quad_is_image_tag(t, i) && !quad_is_version_value(t, i))
+	if (!quad_is_image_tag(t, ts->len, i, end) && !quad_is_version_value(t, i))
 		pii_vec_push(&ts->s->items, PII_IPV4, i, end);
 	return end;
 }

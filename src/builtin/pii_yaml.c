@@ -265,7 +265,7 @@ static void scalar(struct ypass *y, const yaml_event_t *ev)
 	}
 	int wanted = f->in_data || (f->is_map ? f->key != 0 : f->flag_secret);
 	int has = wanted && scalar_range(y, ev, &s, &e);
-	if (has && (f->in_data || (f->is_map && (f->key & KEY_DATA))))
+	if (has && (f->in_data || (f->is_map && (f->key & KEY_DATA))) && !pii_value_is_redacted(v, n))
 		pii_vec_push(&y->pending, PII_K8S_SECRET_DATA, s, e);
 	if (f->is_map) {
 		map_value(y, f, ev, s, e, has);
