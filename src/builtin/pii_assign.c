@@ -107,6 +107,9 @@ static int find_name(const char *t, size_t len, size_t sep, struct name *nm)
 	size_t p = sep, before;
 
 	memset(nm, 0, sizeof(*nm));
+	if (t[sep] == ':' && sep + 1 < len && !strchr(" \t\r\n", t[sep + 1]) &&
+	    (sep == 0 || (t[sep - 1] != '"' && t[sep - 1] != '\'')))
+		return 0; /* a:b is no key (a URL, a time, an image:tag) */
 	while (p > 0 && is_blank((unsigned char)t[p - 1]) && sep - p < 64)
 		p--;
 	if (p == 0)
@@ -375,6 +378,61 @@ static int name_is(const char *t, const struct name *nm, const char *word)
 }
 
 /*
+ * The key starting at t[k] (its line ending at le): -2 when it is neither
+ * value: nor valueFrom:, else what sibling_value() returns for it.
+ */
+static int value_key_at(const char *t, size_t len, size_t k, size_t le, struct value *val)
+{
+	size_t q = t[k] == '"', sep = k + q + 5 + q;
+	struct name vn;
+
+	if (le - k >= 10 && !memcmp(t + k, "valueFrom:", 10))
+		return 0;
+	if (sep < le && !memcmp(t + k + q, "value", 5) && (!q || t[sep - 1] == '"') && t[sep] == ':' &&
+	    find_name(t, len, sep, &vn) && name_is(t, &vn, "value")) {
+		get_value(t, len, sep, &vn, val);
+		return val->type == V_SCALAR ? 1 : -1;
+	}
+	return -2;
+}
+
+/*
+ * The `value:` written before `name:` in the same block mapping, looking
+ * back from the name's line to the "- " line that starts the mapping.
+ * Returns as sibling_value() does (0 when there is none).
+ */
+static int earlier_value(const char *t, size_t len, const struct name *nm, struct value *val)
+{
+	size_t ls = nm->s - nm->quoted - nm->col; /* start of the name's line */
+
+	if (nm->col >= 2 && t[ls + nm->col - 2] == '-')
+		return 0; /* name: is the mapping's first key */
+	for (int lines = 0; ls > 0 && lines < ENV_PAIR_LINES; lines++) {
+		size_t le = ls - 1, b = le, ind = 0;
+		int first = 0;
+		while (b > 0 && t[b - 1] != '\n')
+			b--;
+		ls = b;
+		while (b + ind < le && t[b + ind] == ' ')
+			ind++;
+		if (b + ind == trim_right(t, b + ind, le))
+			continue;
+		if (ind + 2 == nm->col && t[b + ind] == '-' && is_blank((unsigned char)t[b + ind + 1]))
+			ind += 2, first = 1;
+		else if (ind < nm->col)
+			return 0;
+		if (ind > nm->col)
+			continue;
+		int r = value_key_at(t, len, b + ind, le, val);
+		if (r != -2)
+			return r;
+		if (first)
+			return 0;
+	}
+	return 0;
+}
+
+/*
  * Finds the `value:` beside `name:` in the same mapping: on the same line
  * in flow style, else on a following line at the key's column. Returns 1
  * with *val set when it is a scalar on its line, 0 when the pair has a
@@ -409,20 +467,14 @@ static int sibling_value(const char *t, size_t len, const struct name *nm, size_
 		if (b + ind == trim_right(t, b + ind, le))
 			continue;
 		if (ind < nm->col || (ind == nm->col && t[b + ind] == '-'))
-			return -1;
+			break;
 		if (ind > nm->col)
 			continue;
-		size_t k = b + ind, q = t[k] == '"', sep = k + q + 5 + q;
-		struct name vn;
-		if (le - k >= 10 && !memcmp(t + k, "valueFrom:", 10))
-			return 0;
-		if (sep < le && !memcmp(t + k + q, "value", 5) && (!q || t[sep - 1] == '"') &&
-		    t[sep] == ':' && find_name(t, len, sep, &vn) && name_is(t, &vn, "value")) {
-			get_value(t, len, sep, &vn, val);
-			return val->type == V_SCALAR ? 1 : -1;
-		}
+		int r = value_key_at(t, len, b + ind, le, val);
+		if (r != -2)
+			return r;
 	}
-	return -1;
+	return earlier_value(t, len, nm, val);
 }
 
 /*
@@ -446,12 +498,15 @@ static void scan_name_key(struct pii_scan *s, size_t sep, const struct name *nm)
 			s->need_yaml = 1;
 		return;
 	}
+	for (size_t p = v.s; p < v.e; p++)
+		if (!pii_isnamechar((unsigned char)t[p]))
+			return; /* "Export version variable" names a step, not a variable */
 	int secret = pii_name_is_secret(t + v.s, v.e - v.s);
 	int version = pii_name_is_version(t + v.s, v.e - v.s);
 	if (!secret && !version)
 		return;
 	int found = sibling_value(t, s->len, nm, v.e, &sib);
-	if (found < 0)
+	if (found < 0 && secret)
 		s->need_yaml = 1;
 	if (found <= 0)
 		return;

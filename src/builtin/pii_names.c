@@ -46,8 +46,14 @@ int pii_name_is_secret(const char *name, size_t n)
 		"apikey", "accesskey", "secretkey", "privatekey",
 	};
 	char tail[NAME_TAIL];
-	size_t k = name_tail(name, n, tail);
+	size_t k, i = n;
 
+	while (i > 0 && !pii_isalnum((unsigned char)name[i - 1]))
+		i--;
+	/* every suffix ends in d, e, n, t or y: most names stop here */
+	if (!i || !strchr("deNnTtYyDE", name[i - 1]))
+		return 0;
+	k = name_tail(name, n, tail);
 	if (ends_with(tail, k, "existingsecret"))
 		return 0;
 	for (size_t i = 0; i < sizeof(suffixes) / sizeof(*suffixes); i++)

@@ -450,25 +450,39 @@ static size_t scan_dash(struct text_scan *ts, size_t i)
 		note_secret_flag(ts, i);
 		return i + 2;
 	}
-	if ((e = token_after(ts, i, "sk-", 20, is_key_char, PII_OPENAI_KEY)) ||
-	    (e = token_after(ts, i, "glpat-", 20, is_key_char, PII_API_TOKEN)) ||
-	    (e = scan_slack(ts, i)))
-		return e;
-	return i + 1;
+	if (i < 2)
+		return i + 1;
+	switch (ts->t[i - 1]) { /* the prefix's last letter, to skip the rest fast */
+	case 'k':
+		e = token_after(ts, i, "sk-", 20, is_key_char, PII_OPENAI_KEY);
+		break;
+	case 't':
+		e = token_after(ts, i, "glpat-", 20, is_key_char, PII_API_TOKEN);
+		break;
+	case 'b': case 'p': case 'a': case 'r': case 's':
+		e = scan_slack(ts, i);
+		break;
+	default:
+		e = 0;
+	}
+	return e ? e : i + 1;
 }
 
 static size_t scan_underscore(struct text_scan *ts, size_t i)
 {
 	static const char *const gh[] = { "ghp_", "gho_", "ghu_", "ghs_", "ghr_" };
-	size_t e;
+	size_t e = 0;
 
-	if ((e = token_after(ts, i, "hf_", 30, pii_isalnum, PII_API_TOKEN)) ||
-	    (e = token_after(ts, i, "github_pat_", 22, is_alnum_us, PII_API_TOKEN)))
-		return e;
-	for (size_t k = 0; k < sizeof(gh) / sizeof(*gh); k++)
-		if ((e = token_after(ts, i, gh[k], 36, pii_isalnum, PII_API_TOKEN)))
-			return e;
-	return i + 1;
+	if (i < 2)
+		return i + 1;
+	if (ts->t[i - 1] == 'f')
+		e = token_after(ts, i, "hf_", 30, pii_isalnum, PII_API_TOKEN);
+	else if (ts->t[i - 1] == 't')
+		e = token_after(ts, i, "github_pat_", 22, is_alnum_us, PII_API_TOKEN);
+	else if (i >= 3 && ts->t[i - 3] == 'g')
+		for (size_t k = 0; !e && k < sizeof(gh) / sizeof(*gh); k++)
+			e = token_after(ts, i, gh[k], 36, pii_isalnum, PII_API_TOKEN);
+	return e ? e : i + 1;
 }
 
 /* AKIA/ASIA + 16 of [A-Z0-9], standing alone. */
