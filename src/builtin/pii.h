@@ -63,7 +63,7 @@ int pii_name_is_version(const char *name, size_t n);
  * {{ ... }}), and not made only of redaction tokens.
  */
 int pii_value_is_literal(const char *v, size_t n);
-/* Whether v holds nothing but replacement tokens (and punctuation): already redacted. */
+/* Whether v is one or more replacement tokens (between blanks, quotes, commas): already redacted. */
 int pii_value_is_redacted(const char *v, size_t n);
 /* Whether v[0..n) is one of the replacement tokens redact_text() writes. */
 int pii_is_token(const char *v, size_t n);

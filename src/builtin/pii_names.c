@@ -126,9 +126,15 @@ static size_t reference_len(const char *v, size_t n, size_t i)
 	return 0;
 }
 
+/* Bytes of a word; a non-ASCII byte counts as a letter. */
 static int is_word_byte(unsigned char c)
 {
-	return pii_isalnum(c) || c == '_' || c == '-';
+	return pii_isalnum(c) || c == '_' || c == '-' || c >= 0x80;
+}
+
+static int is_letter_byte(unsigned char c)
+{
+	return pii_isalnum(c) || c >= 0x80;
 }
 
 /*
@@ -151,7 +157,7 @@ static int has_literal_word(const char *v, size_t n)
 		}
 		size_t s = i, alnum = 0;
 		for (; i < n && is_word_byte((unsigned char)v[i]); i++)
-			alnum |= pii_isalnum((unsigned char)v[i]);
+			alnum |= is_letter_byte((unsigned char)v[i]);
 		if (alnum && !pii_is_token(v + s, i - s))
 			return 1;
 	}
@@ -160,18 +166,21 @@ static int has_literal_word(const char *v, size_t n)
 
 int pii_value_is_redacted(const char *v, size_t n)
 {
+	size_t tokens = 0;
+
 	for (size_t i = 0; i < n;) {
-		if (!is_word_byte((unsigned char)v[i])) {
+		if (strchr(" \t\r\n\"',", v[i]) && v[i]) {
 			i++;
 			continue;
 		}
 		size_t s = i;
-		while (i < n && is_word_byte((unsigned char)v[i]))
+		while (i < n && (!strchr(" \t\r\n\"',", v[i]) || !v[i]))
 			i++;
 		if (!pii_is_token(v + s, i - s))
 			return 0;
+		tokens++;
 	}
-	return 1;
+	return tokens > 0;
 }
 
 static int is_space(char c)

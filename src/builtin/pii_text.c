@@ -74,9 +74,10 @@ static int is_bearer_char(unsigned char c)
 	       c == '/' || c == '=' || c == '-';
 }
 
+/* The local part of an address; UTF-8 letters too (rené.dupont@...), so no name is left half-redacted. */
 static int is_local_char(unsigned char c)
 {
-	return pii_isalnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-';
+	return pii_isalnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-' || c >= 0x80;
 }
 
 static int is_domain_char(unsigned char c)
