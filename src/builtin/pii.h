@@ -34,6 +34,7 @@ struct pii_scan {
 	struct pii_vec items;    /* candidate items, any order, may overlap */
 	struct pii_vec versions; /* ranges whose dotted quads are versions, not addresses */
 	int need_yaml;           /* the text scan saw something only the YAML pass decides */
+	int yaml_failed;         /* the YAML pass ran and did not parse to the end */
 	size_t assign_done;      /* pii_assign.c: values before this offset were already scanned */
 };
 

@@ -53,6 +53,8 @@ int pii_name_is_secret(const char *name, size_t n)
 	/* every suffix ends in d, e, n, t or y: most names stop here */
 	if (!i || !strchr("deNnTtYyDE", name[i - 1]))
 		return 0;
+	if (memmem(name, n, "REDACTED", 8))
+		return 0; /* a replacement token (REDACTED_TOKEN=...) names nothing */
 	k = name_tail(name, n, tail);
 	if (ends_with(tail, k, "existingsecret"))
 		return 0;

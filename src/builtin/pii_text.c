@@ -269,7 +269,7 @@ static size_t scan_url_credentials(struct text_scan *ts, size_t colon)
 
 	while (b > 0 && (pii_isalnum(t[b - 1]) || t[b - 1] == '+' || t[b - 1] == '.' || t[b - 1] == '-'))
 		b--;
-	if (b == colon || !pii_isalpha(t[b]))
+	if (b == colon || !pii_isalpha(t[b]) || (b > 0 && t[b - 1] == '_'))
 		return colon + 1;
 	for (p = a0; p < ts->len && p - a0 < AUTHORITY_MAX; p++) {
 		if (strchr(" \t\r\n/?#\"'<>`\\[", t[p]) || !t[p])
