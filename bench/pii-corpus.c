@@ -2,8 +2,9 @@
  * pii-corpus: the redaction over a tree of files, in one process.
  *
  *   pii-corpus speed DIR [ROUNDS]  load every file, then time redact_text()
- *                                  over all of them (best of ROUNDS, default 5)
- *                                  and print MB/s and the items per kind
+ *                                  over all of them, ROUNDS times (default 5);
+ *                                  print each round, the best, and the items
+ *                                  per kind
  *   pii-corpus show DIR [KIND]     print every item found (of KIND), with the
  *                                  line it sits on, for reading hits by eye
  *
@@ -81,6 +82,7 @@ static int speed(struct corpus *c, int rounds)
 			redact_text(c->files[i].buf, c->files[i].len, &out, &counts);
 		}
 		double t = now() - t0;
+		printf("round %d %.4f s %.1f MB/s\n", r + 1, t, c->bytes / t / 1e6);
 		if (t < best)
 			best = t;
 	}
