@@ -38,6 +38,13 @@ struct pii_scan {
 	size_t assign_done;      /* pii_assign.c: values before this offset were already scanned */
 };
 
+/*
+ * Secret data read from the text (pii_secret_text.c), for when the YAML
+ * pass cannot parse the text: block-style `data:`/`stringData:` values of
+ * documents with a top-level `kind: Secret`, template expressions excepted.
+ */
+void pii_scan_secret_text(struct pii_scan *s);
+
 /* Text scanners: push what they find into s->items (and s->versions). */
 void pii_scan_text(struct pii_scan *s);
 /* Called by pii_scan_text() at each ':' or '=' at offset `sep`. */

@@ -24,8 +24,9 @@
 /* Longest name and longest one-line value looked at. */
 #define NAME_MAX_LEN 256
 #define VALUE_MAX 16384
-/* Lines searched after `- name: X` for its `value:`. */
+/* Lines searched after `- name: X` for its `value:`; bytes in flow style. */
 #define ENV_PAIR_LINES 32
+#define FLOW_PAIR_MAX 512
 
 enum ctx {
 	CTX_KEY,     /* a YAML-ish key at the start of a line (or in a comment) */
@@ -444,6 +445,8 @@ static int sibling_value(const char *t, size_t len, const struct name *nm, size_
 	size_t p = after, le = line_end(t, len, after);
 
 	if (nm->ctx == CTX_FLOW) {
+		if (le - after > FLOW_PAIR_MAX)
+			le = after + FLOW_PAIR_MAX;
 		for (; p + 6 <= le; p++) {
 			const char *m = memmem(t + p, le - p, "value", 5);
 			if (!m)

@@ -351,7 +351,11 @@ static size_t pem_unterminated_end(const unsigned char *t, size_t len, size_t p)
 	/* an escaped block on one line: -----BEGIN ...-----\nMIIE...\n... */
 	while (end < len && (is_base64_char(t[end]) || t[end] == '\\'))
 		end++;
-	for (p = line_end(t, len, end); p < len; p = le) {
+	for (p = end; p < len && (is_blank(t[p]) || t[p] == '\r' || t[p] == '"' || t[p] == '\''); p++)
+		;
+	if (p < len && t[p] != '\n')
+		return end; /* more on the marker's line: the block is not on the next lines */
+	for (; p < len; p = le) {
 		size_t s = p + 1;
 		le = line_end(t, len, s);
 		while (s < le && (is_blank(t[s]) || t[s] == '#' || t[s] == '"' || t[s] == '\''))

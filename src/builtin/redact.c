@@ -154,6 +154,8 @@ static size_t find_items(const char *text, size_t len, struct pii_item **items, 
 	if (s.need_yaml && (*flags & YAML_ALLOWED)) {
 		pii_scan_yaml(&s);
 		*flags |= YAML_RAN | (s.yaml_failed ? YAML_FAILED : 0);
+		if (s.yaml_failed)
+			pii_scan_secret_text(&s);
 	}
 	size_t n = resolve(&s);
 	pii_vec_release(&s.versions);
