@@ -108,8 +108,8 @@ static int find_name(const char *t, size_t len, size_t sep, struct name *nm)
 	size_t p = sep, before;
 
 	memset(nm, 0, sizeof(*nm));
-	if (t[sep] == ':' && sep + 1 < len && !strchr(" \t\r\n", t[sep + 1]) &&
-	    (sep == 0 || (t[sep - 1] != '"' && t[sep - 1] != '\'')))
+	if (t[sep] == ':' && sep + 1 < len && t[sep + 1] != ' ' && t[sep + 1] != '\n' &&
+	    t[sep + 1] != '\t' && t[sep + 1] != '\r' && (sep == 0 || (t[sep - 1] != '"' && t[sep - 1] != '\'')))
 		return 0; /* a:b is no key (a URL, a time, an image:tag) */
 	while (p > 0 && is_blank((unsigned char)t[p - 1]) && sep - p < 64)
 		p--;
@@ -372,11 +372,9 @@ static int block_content(const char *t, size_t len, size_t le, size_t col, size_
 	return first != 0;
 }
 
-static int name_is(const char *t, const struct name *nm, const char *word)
-{
-	size_t n = strlen(word);
-	return nm->e - nm->s == n && !memcmp(t + nm->s, word, n);
-}
+/* Whether the name is `word` (a literal, so sizeof gives its length). */
+#define name_is(t, nm, word) \
+	((nm)->e - (nm)->s == sizeof(word) - 1 && !memcmp((t) + (nm)->s, (word), sizeof(word) - 1))
 
 /*
  * The key starting at t[k] (its line ending at le): -2 when it is neither
