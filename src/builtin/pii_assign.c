@@ -21,7 +21,11 @@
 
 #include <string.h>
 
-/* Longest name and longest one-line value looked at. */
+/*
+ * Longest name looked at, and how far the value of a `name:` or `kind:` key
+ * is looked for. A secret's value is read whole, however long: each value
+ * is read once (s->assign_done), so the scan stays linear.
+ */
 #define NAME_MAX_LEN 256
 #define VALUE_MAX 16384
 /* Lines searched after `- name: X` for its `value:`; bytes in flow style. */
@@ -58,9 +62,8 @@ static int is_blank(unsigned char c)
 
 static size_t line_end(const char *t, size_t len, size_t p)
 {
-	size_t cap = len - p > VALUE_MAX ? p + VALUE_MAX : len;
-	const char *n = memchr(t + p, '\n', cap - p);
-	return n ? (size_t)(n - t) : cap;
+	const char *n = memchr(t + p, '\n', len - p);
+	return n ? (size_t)(n - t) : len;
 }
 
 /*
@@ -77,7 +80,7 @@ static int name_context(const char *t, size_t before, char sep, int quoted, stru
 		q--;
 	if (sep == '=') {
 		nm->ctx = CTX_ASSIGN;
-		return q < before || q == 0 || strchr("\n;&?({,\"'`|[", t[q - 1]);
+		return q < before || q == 0 || strchr("\n;&?({,\"'`|[#", t[q - 1]);
 	}
 	for (;;) {
 		if (q == 0 || t[q - 1] == '\n') {
@@ -147,15 +150,13 @@ static int find_name(const char *t, size_t len, size_t sep, struct name *nm)
  */
 static size_t quoted_end(const char *t, size_t len, size_t q, int multi, size_t *close)
 {
-	size_t le = multi ? (len - q > VALUE_MAX ? q + VALUE_MAX : len) : line_end(t, len, q + 1), p;
-
-	for (p = q + 1; p < le; p++) {
-		if (t[q] == '"' && t[p] == '\\' && p + 1 < le) {
+	for (size_t p = q + 1; p < len && (multi || t[p] != '\n'); p++) {
+		if (t[q] == '"' && t[p] == '\\' && p + 1 < len) {
 			p++;
 			continue;
 		}
 		if (t[p] == t[q]) {
-			if (t[q] == '\'' && p + 1 < le && t[p + 1] == '\'') {
+			if (t[q] == '\'' && p + 1 < len && t[p + 1] == '\'') {
 				p++;
 				continue;
 			}
@@ -184,7 +185,7 @@ static size_t skip_reference(const char *t, size_t le, size_t p)
 		return p + 1;
 	char open = t[p + 1], close = open == '(' ? ')' : '}';
 	int depth = 0;
-	for (size_t q = p + 1; q < le; q++) {
+	for (size_t q = p + 1; q < le && t[q] != '\n' && q - p < 4096; q++) {
 		if (t[q] == open)
 			depth++;
 		else if (t[q] == close && --depth == 0)
@@ -208,27 +209,28 @@ static int is_expression(const char *t, size_t v, size_t e)
 /* Where a plain value of the given context ends, from its first byte v. */
 static size_t plain_end(const char *t, size_t len, size_t v, enum ctx ctx, int spaced)
 {
-	size_t le = line_end(t, len, v), e = v;
+	size_t e = v;
 
 	switch (ctx) {
 	case CTX_KEY:
 	case CTX_COMMENT:
-		for (e = v; e < le && !(t[e] == '#' && e > v && is_blank((unsigned char)t[e - 1])); e++)
-			;
+		while (e < len && t[e] != '\n' && !(t[e] == '#' && e > v && is_blank((unsigned char)t[e - 1])))
+			e++;
 		break;
 	case CTX_FLOW:
-		while (e < le && !strchr(",}]", t[e]))
+		while (e < len && t[e] != '\n' && t[e] != ',' && t[e] != '}' && t[e] != ']')
 			e++;
 		if (is_expression(t, v, e))
 			return v;
 		break;
 	case CTX_ASSIGN:
 		if (spaced) {
-			for (e = v; e < le && !((t[e] == '#' || t[e] == ';') && is_blank((unsigned char)t[e - 1])); e++)
-				;
+			while (e < len && t[e] != '\n' &&
+			       !((t[e] == '#' || t[e] == ';') && is_blank((unsigned char)t[e - 1])))
+				e++;
 		} else {
-			while (e < le && t[e] && !is_blank((unsigned char)t[e]) && !strchr(";&,)\"'`|<>}]\r", t[e]))
-				e = skip_reference(t, le, e);
+			while (e < len && t[e] && !is_blank((unsigned char)t[e]) && !strchr(";&,)\"'`|<>}]\r\n", t[e]))
+				e = skip_reference(t, len, e);
 		}
 		if (is_expression(t, v, e))
 			return v;
@@ -440,11 +442,10 @@ static int earlier_value(const char *t, size_t len, const struct name *nm, struc
  */
 static int sibling_value(const char *t, size_t len, const struct name *nm, size_t after, struct value *val)
 {
-	size_t p = after, le = line_end(t, len, after);
+	size_t p = after, le;
 
 	if (nm->ctx == CTX_FLOW) {
-		if (le - after > FLOW_PAIR_MAX)
-			le = after + FLOW_PAIR_MAX;
+		le = line_end(t, len - after > FLOW_PAIR_MAX ? after + FLOW_PAIR_MAX : len, after);
 		for (; p + 6 <= le; p++) {
 			const char *m = memmem(t + p, le - p, "value", 5);
 			if (!m)
@@ -460,6 +461,7 @@ static int sibling_value(const char *t, size_t len, const struct name *nm, size_
 		}
 		return -1;
 	}
+	le = line_end(t, len, after);
 	for (int lines = 0; le < len && lines < ENV_PAIR_LINES; lines++) {
 		size_t b = le + 1, ind = 0;
 		le = line_end(t, len, b);
@@ -491,7 +493,8 @@ static void scan_name_key(struct pii_scan *s, size_t sep, const struct name *nm)
 
 	if ((nm->ctx != CTX_KEY && nm->ctx != CTX_FLOW) || (!is_name && !name_is(t, nm, "kind")))
 		return;
-	get_value(t, s->len, sep, nm, &v);
+	/* a name is short: look no further than VALUE_MAX, so many keys on one line stay cheap */
+	get_value(t, s->len - sep > VALUE_MAX ? sep + VALUE_MAX : s->len, sep, nm, &v);
 	if (v.type != V_SCALAR)
 		return;
 	if (!is_name) {
