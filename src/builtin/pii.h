@@ -3,8 +3,9 @@
  * find candidate items, and the name/value classification they share.
  *
  * pii_find() runs the text scanners (pii_text.c: token patterns, IPv4,
- * e-mail, URL credentials, PEM keys, bearer tokens; pii_assign.c: secret-named
- * assignments, keys, flags and env pairs written as text), then, when the
+ * e-mail, URL credentials, PEM keys, bearer tokens; pii_assign.c, reading
+ * fields with pii_field.c: secret-named assignments, keys, flags and env
+ * pairs written as text), then, when the
  * text holds anything the YAML structure decides (a secret-named key, a
  * `kind: Secret`, an env `name:`), the libyaml pass (pii_yaml.c). Candidates
  * may overlap; redact.c drops the dotted quads that are versions, then merges
