@@ -2,9 +2,11 @@
 
 #include <string.h>
 
+#include "builtin/redact.h"
 #include "builtin_hashes.h"
 
 const struct builtin_stage builtin_stages[] = {
+	{ "redact", builtin_redact, "remove personal data and secrets from a manifest" },
 	{ NULL, NULL, NULL },
 };
 
