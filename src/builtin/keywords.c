@@ -5,6 +5,13 @@
 
 #include "util/xalloc.h"
 
+const char *const keywords_default[] = {
+	"nvidia.com/gpu", "gpu", "cuda", "kserve", "inferenceservice", "servingruntime", "seldon",
+	"seldondeployment", "triton", "tensorrt", "vllm", "ray", "raycluster", "rayjob", "rayservice",
+	"kuberay", "kubeflow", "pytorchjob", "tfjob", "mpijob", "katib", "pytorch", "tensorflow",
+	"huggingface", "llm", "inference", "mlflow", "jupyter", "leaderworkerset", NULL
+};
+
 static inline unsigned char lower(unsigned char c)
 {
 	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;

@@ -20,6 +20,9 @@ struct keywords {
 	int first_at[257];  /* ... group of byte c: by_first[first_at[c] .. first_at[c+1]) */
 };
 
+/* The default ML-infra keywords (NULL-terminated), for preprocess and analyze. */
+extern const char *const keywords_default[];
+
 void keywords_init(struct keywords *kw, char *const *words, int n);
 void keywords_release(struct keywords *kw);
 

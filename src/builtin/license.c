@@ -38,8 +38,12 @@ const char *license_identify(const char *text)
 	return NULL;
 }
 
-int license_is_file_name(const char *base)
+int license_file_rank(const char *base)
 {
-	return !strcasecmp(base, "LICENSE") || !strcasecmp(base, "LICENSE.txt") ||
-	       !strcasecmp(base, "LICENSE.md") || !strcasecmp(base, "COPYING");
+	static const char *const names[] = { "LICENSE", "LICENSE.txt", "LICENSE.md", "COPYING" };
+
+	for (int i = 0; i < 4; i++)
+		if (!strcasecmp(base, names[i]))
+			return i;
+	return -1;
 }

@@ -10,7 +10,11 @@
 /* text is NUL-terminated. Returns a static SPDX id or NULL. */
 const char *license_identify(const char *text);
 
-/* True for the base names ingest reads a license from: LICENSE, LICENSE.txt, LICENSE.md, COPYING (any case). */
-int license_is_file_name(const char *base);
+/*
+ * The preference of a base name as the source's license file: 0 for
+ * LICENSE, then LICENSE.txt, LICENSE.md, COPYING (any case); -1 for any
+ * other name.
+ */
+int license_file_rank(const char *base);
 
 #endif
