@@ -28,6 +28,5 @@ int builtin_preprocess(int argc, char **argv);
 int builtin_validate(int argc, char **argv);
 int builtin_anomaly(int argc, char **argv);
 int builtin_bias(int argc, char **argv);
-int builtin_redact(int argc, char **argv); /* in redact*.c */
 
 #endif

@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "builtin/redact.h"
 #include "builtin_hashes.h"
 
 const struct builtin_stage builtin_stages[] = {
@@ -11,7 +12,7 @@ const struct builtin_stage builtin_stages[] = {
 	{ "validate", builtin_validate, "check every training record; write schema_report.json" },
 	{ "anomaly", builtin_anomaly, "alert on a bad schema report (Slack webhook or log)" },
 	{ "bias", builtin_bias, "slice, flag imbalance, downsample; write the balanced set" },
-	{ "redact", builtin_redact, "redact PII and secrets from one manifest (FILE or stdin)" },
+	{ "redact", builtin_redact, "remove personal data and secrets from a manifest (FILE or stdin)" },
 	{ NULL, NULL, NULL },
 };
 
