@@ -159,7 +159,15 @@ static int write_report(const struct an *a, const char *path)
 	cJSON_AddItemToObject(r, "extensions", counter_to_json(&a->extensions));
 	cJSON_AddItemToObject(r, "licenses", counter_to_json(&a->licenses));
 	cJSON_AddItemToObject(r, "repos", counter_to_json(&a->repos));
-	cJSON_AddItemToObject(r, "size_buckets", counter_to_json(&a->sizes));
+	cJSON *sizes = cJSON_CreateObject();
+	struct strbuf label = STRBUF_INIT;
+	for (int i = 0; i <= a->buckets.n; i++) { /* in size order, empty buckets too */
+		strbuf_reset(&label);
+		size_bucket_name(&a->buckets, i, &label);
+		cJSON_AddNumberToObject(sizes, label.buf, (double)counter_get(&a->sizes, label.buf));
+	}
+	strbuf_release(&label);
+	cJSON_AddItemToObject(r, "size_buckets", sizes);
 	for (int k = 0; k < a->keyword_list.n; k++)
 		cJSON_AddNumberToObject(kw, a->keyword_list.items[k], (double)a->keyword_files[k]);
 	cJSON_AddItemToObject(r, "keyword_hits", kw);

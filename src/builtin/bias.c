@@ -227,6 +227,23 @@ static void flag(cJSON *flags, const char *slice, const char *value, double sh, 
 	cJSON_AddItemToArray(flags, f);
 }
 
+/* The size buckets in size order with their counts (keys allocated). */
+static struct counter_entry *size_entries(const struct bias *b, size_t *n)
+{
+	struct counter_entry *v = xcalloc((size_t)b->buckets.n + 1, sizeof(*v));
+	struct strbuf label = STRBUF_INIT;
+
+	for (int i = 0; i <= b->buckets.n; i++) {
+		strbuf_reset(&label);
+		size_bucket_name(&b->buckets, i, &label);
+		v[i].key = xstrdup(label.buf);
+		v[i].count = counter_get(&b->slices[S_SIZE], label.buf);
+	}
+	strbuf_release(&label);
+	*n = (size_t)b->buckets.n + 1;
+	return v;
+}
+
 /* The four slices of the input, flagging values above max_share (and rare IaC types). */
 static cJSON *slices(const struct bias *b, cJSON *flags)
 {
@@ -244,11 +261,18 @@ static cJSON *slices(const struct bias *b, cJSON *flags)
 	for (int s = S_LICENSE; s < S_N; s++) {
 		cJSON *o = cJSON_CreateObject();
 		struct counter_entry *v = counter_sorted(&b->slices[s]);
-		for (size_t i = 0; i < b->slices[s].n; i++) {
+		size_t nv = b->slices[s].n;
+		if (s == S_SIZE) { /* size order, empty buckets too */
+			free(v);
+			v = size_entries(b, &nv);
+		}
+		for (size_t i = 0; i < nv; i++) {
 			cJSON_AddItemToObject(o, v[i].key, entry(v[i].count, b->n));
 			if (share(v[i].count, b->n) > b->max_share)
 				flag(flags, slice_names[s], v[i].key, share(v[i].count, b->n),
 				     "above_max_share");
+			if (s == S_SIZE)
+				free(v[i].key);
 		}
 		free(v);
 		cJSON_AddItemToObject(all, slice_names[s], o);

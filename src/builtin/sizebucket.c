@@ -39,18 +39,23 @@ int size_buckets_load(struct size_buckets *b, const struct params *p, const char
 	return 0;
 }
 
+void size_bucket_name(const struct size_buckets *b, int i, struct strbuf *out)
+{
+	long lo = i ? b->edges[i - 1] : 0;
+
+	if (i < b->n)
+		strbuf_addf(out, "%ld-%ld", lo, b->edges[i] - 1);
+	else
+		strbuf_addf(out, "%ld+", lo);
+}
+
 void size_bucket_label(const struct size_buckets *b, size_t size, struct strbuf *out)
 {
-	long lo = 0;
+	int i = 0;
 
-	for (int i = 0; i < b->n; i++) {
-		if (size < (size_t)b->edges[i]) {
-			strbuf_addf(out, "%ld-%ld", lo, b->edges[i] - 1);
-			return;
-		}
-		lo = b->edges[i];
-	}
-	strbuf_addf(out, "%ld+", lo);
+	while (i < b->n && size >= (size_t)b->edges[i])
+		i++;
+	size_bucket_name(b, i, out);
 }
 
 void size_buckets_release(struct size_buckets *b)

@@ -18,6 +18,8 @@ struct size_buckets {
 
 /* Reads `key` of p's section, or the default edges. 0, or -1 (reported). */
 int size_buckets_load(struct size_buckets *b, const struct params *p, const char *key);
+/* Appends the label of bucket i (0 .. b->n) to out. */
+void size_bucket_name(const struct size_buckets *b, int i, struct strbuf *out);
 /* Appends the label of size's bucket to out. */
 void size_bucket_label(const struct size_buckets *b, size_t size, struct strbuf *out);
 void size_buckets_release(struct size_buckets *b);
