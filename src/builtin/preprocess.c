@@ -65,6 +65,8 @@ struct pre {
 	struct prompt_rules prompts;  /* prompt synthesis */
 	/* results, touched only by reduce */
 	struct jsonl_writer out, meta; /* the records and their metadata */
+	struct jsonl_writer rejected; /* {path, reason} per rejected file (with --rejects) */
+	int want_rejects;             /* --rejects was given */
 	size_t total, kept;           /* lines read, records written */
 	size_t rejects[R_N];          /* per reason */
 	struct pii_counts pii;        /* items redacted per kind */
@@ -226,6 +228,21 @@ static int write_meta(struct pre *p, const struct slot *s)
 	return r;
 }
 
+static int write_reject(struct pre *p, const struct slot *s)
+{
+	cJSON *m = cJSON_CreateObject();
+	int r;
+
+	if (s->path)
+		cJSON_AddStringToObject(m, "path", s->path);
+	else
+		cJSON_AddNumberToObject(m, "line", (double)s->lineno);
+	cJSON_AddStringToObject(m, "reason", reason_names[s->reason]);
+	r = jsonl_write(&p->rejected, m);
+	cJSON_Delete(m);
+	return r;
+}
+
 static int reduce(void *ctx, void *arg)
 {
 	struct pre *p = ctx;
@@ -237,7 +254,7 @@ static int reduce(void *ctx, void *arg)
 		log_msg(LOG_WARNING, "preprocess", "line %zu is not an ingest record", s->lineno);
 	if (s->reason != R_KEPT) {
 		p->rejects[s->reason]++;
-		return 0;
+		return p->want_rejects ? write_reject(p, s) : 0;
 	}
 	p->kept++;
 	p->files_redacted += s->redacted > 0;
@@ -318,26 +335,50 @@ static void release(struct pre *p)
 	counter_release(&p->prompt_types);
 }
 
+/* Opens the outputs; on failure none is left open. */
+static int open_outputs(struct pre *p, const char *out, const char *meta, const char *rejects)
+{
+	if (jsonl_open(&p->out, out) < 0)
+		return -1;
+	if (jsonl_open(&p->meta, meta) < 0) {
+		jsonl_abort(&p->out);
+		return -1;
+	}
+	p->want_rejects = rejects != NULL;
+	if (rejects && jsonl_open(&p->rejected, rejects) < 0) {
+		jsonl_abort(&p->out);
+		jsonl_abort(&p->meta);
+		return -1;
+	}
+	return 0;
+}
+
+/* Commits the outputs (all of them, or aborts what is left on failure). */
+static int close_outputs(struct pre *p, int ok)
+{
+	struct jsonl_writer *w[3] = { &p->out, &p->meta, p->want_rejects ? &p->rejected : NULL };
+
+	for (int i = 0; i < 3; i++) {
+		if (!w[i])
+			continue;
+		if (ok)
+			ok = jsonl_commit(w[i]) == 0;
+		else
+			jsonl_abort(w[i]);
+	}
+	return ok ? 0 : -1;
+}
+
 static int run(struct pre *p, const char *in, const char *out, const char *meta,
-	       const char *report, int jobs)
+	       const char *rejects, const char *report, int jobs)
 {
 	static const struct linemap_ops ops = { sizeof(struct slot), prepare, map, reduce,
 						release_slot };
 
-	if (jsonl_open(&p->out, out) < 0)
+	if (open_outputs(p, out, meta, rejects) < 0)
 		return 1;
-	if (jsonl_open(&p->meta, meta) < 0) {
-		jsonl_abort(&p->out);
-		return 1;
-	}
-	if (linemap_run(in, jobs, &ops, p) < 0) {
-		jsonl_abort(&p->out);
-		jsonl_abort(&p->meta);
-		return 1;
-	}
-	int bad = jsonl_commit(&p->out) < 0;
-	bad |= jsonl_commit(&p->meta) < 0;
-	if (bad || write_report(p, report) < 0)
+	int ok = linemap_run(in, jobs, &ops, p) == 0;
+	if (close_outputs(p, ok) < 0 || write_report(p, report) < 0)
 		return 1;
 	struct strbuf why = STRBUF_INIT;
 	for (int i = 0; i < R_N; i++)
@@ -353,6 +394,7 @@ int builtin_preprocess(int argc, char **argv)
 {
 	const char *params_file = NULL, *in = "out/raw.jsonl", *out = "out/training_records.jsonl";
 	const char *meta = "out/records_meta.jsonl", *report = "reports/preprocess_report.json";
+	const char *rejects = NULL;
 	int jobs = 0;
 	struct strlist args = { NULL, 0, 0 };
 	const struct option opts[] = {
@@ -360,12 +402,14 @@ int builtin_preprocess(int argc, char **argv)
 		OPT_STRING('o', "out", &out, "FILE", "training records (default out/training_records.jsonl)"),
 		OPT_STRING(0, "meta", &meta, "FILE", "per-record metadata for bias (default out/records_meta.jsonl)"),
 		OPT_STRING(0, "report", &report, "FILE", "filter report (default reports/preprocess_report.json)"),
+		OPT_STRING(0, "rejects", &rejects, "FILE", "also write {path, reason} per rejected file"),
 		OPT_INT('j', "jobs", &jobs, "N", "threads (default: the number of CPUs)"),
 		OPT_STRING(0, "params", &params_file, "FILE", "the params file (default params.yaml)"),
 		OPT_END(),
 	};
 	static const struct command_help help = {
-		"repro builtin preprocess [-j N] [--in FILE] [--out FILE] [--meta FILE] [--report FILE]",
+		"repro builtin preprocess [-j N] [--in FILE] [--out FILE] [--meta FILE] [--report FILE]\n"
+		"                                [--rejects FILE] [--params FILE]",
 		"Filter, redact, prompt and wrap ingest records as apply_manifest tool calls.",
 		"A file is kept when, in this order: min_size <= size <= max_size; its name ends in\n"
 		"one of extensions; its license is in licenses; one of keywords appears as a whole\n"
@@ -396,7 +440,7 @@ int builtin_preprocess(int argc, char **argv)
 	}
 	int ret = 2;
 	if (load_params(&p, &pr, params_file ? params_file : "params.yaml", params_file != NULL) == 0)
-		ret = run(&p, in, out, meta, report, jobs ? jobs : pool_default_jobs());
+		ret = run(&p, in, out, meta, rejects, report, jobs ? jobs : pool_default_jobs());
 	release(&p);
 	params_release(&pr);
 	return ret;
