@@ -225,7 +225,7 @@ int builtin_analyze(int argc, char **argv)
 	static const struct command_help help = {
 		"repro builtin analyze [-j N] [--in FILE] [--out FILE] [--params FILE]",
 		"Count kinds, apiVersions, extensions, licenses, sizes, keywords and PII in the corpus.",
-		"params (section 'analyze' of params.yaml):\n"
+		"\nparams (section 'analyze' of params.yaml):\n"
 		"    keywords      words whose files are counted (default: preprocess's default list)\n"
 		"    size_buckets  ascending byte edges (default 1024 4096 16384 65536 204800)\n",
 	};

@@ -202,7 +202,7 @@ int builtin_anomaly(int argc, char **argv)
 		"Alert on a bad schema report; write {status, anomalies_found, anomalies}.",
 		"With SLACK_WEBHOOK_URL set, the alert is posted there as {\"text\": ...} (the URL is\n"
 		"never printed); otherwise, or if posting fails, each anomaly is logged CRITICAL.\n"
-		"params (section 'anomaly' of params.yaml):\n"
+		"\nparams (section 'anomaly' of params.yaml):\n"
 		"    min_records              fewer records is an anomaly (default 10)\n"
 		"    min_pass_rate_pct        a lower pass rate is an anomaly (default 80)\n"
 		"    max_pii_leaks            more records with PII left is an anomaly (default 0)\n"

@@ -363,8 +363,10 @@ static int run(struct bias *b, const char *in, const char *meta, const char *out
 		return 1;
 	if (linemap_run(in, jobs, &ops, b) < 0)
 		return 1;
-	if (jsonl_next(&b->meta) != 0)
-		return error("'%s' has more lines than the records; run preprocess again", meta), 1;
+	if (jsonl_next(&b->meta) != 0) {
+		error("'%s' has more lines than the records; run preprocess again", meta);
+		return 1;
+	}
 	targets(b);
 	for (int t = 0; t < IAC_N; t++)
 		if (b->count[t] == b->n && b->n && b->max_share < 1.0)
@@ -429,7 +431,7 @@ int builtin_bias(int argc, char **argv)
 		"prompt_type. Every IaC type above max_share is downsampled (seeded, uniform)\n"
 		"to the largest count within max_share; sampling_weight = kept / (types present *\n"
 		"kept of the record's type), so each IaC type carries the same total weight.\n"
-		"params (section 'bias' of params.yaml):\n"
+		"\nparams (section 'bias' of params.yaml):\n"
 		"    max_share        flag and downsample above this share (default 0.40)\n"
 		"    min_share        flag IaC types below this share (default 0.05)\n"
 		"    seed             the downsampling seed (default 42)\n"

@@ -422,8 +422,14 @@ static int run(struct ingest *g, const char *out)
 	size_t written = 0;
 	int r;
 
-	if (mkdir_parent(out) < 0)
-		return error("cannot create the directory of '%s':", out);
+	if (g->kind != SOURCE_URL && !path_exists(g->source)) {
+		error("cannot read source '%s': No such file or directory", g->source);
+		return 2;
+	}
+	if (mkdir_parent(out) < 0) {
+		error("cannot create the directory of '%s':", out);
+		return 1;
+	}
 	char *dir = strrchr(out, '/') ? xstrndup(out, (size_t)(strrchr(out, '/') - out)) : xstrdup(".");
 	r = spill_open(&g->spill, dir);
 	free(dir);
@@ -467,7 +473,7 @@ int builtin_ingest(int argc, char **argv)
 		"        http(s):// URL of one (streamed, never stored); licenses from a MANIFEST.tsv\n"
 		"        at its top, else its LICENSE file, else 'unknown'\n"
 		"output: JSONL sorted by path, one record per distinct content (git blob id)\n"
-		"params (section 'ingest' of params.yaml):\n"
+		"\nparams (section 'ingest' of params.yaml):\n"
 		"    source         what to read (default data/sample)\n"
 		"    include        base-name globs to ingest (default *.yaml *.yml *.yaml.* *.yml.*)\n"
 		"    max_records    keep a seeded sample of this many files; 0 keeps all (default 0)\n"

@@ -416,7 +416,7 @@ int builtin_preprocess(int argc, char **argv)
 		"word (any case); it parses as YAML; and every non-empty document in it is a\n"
 		"Kubernetes object (a mapping with apiVersion and kind). It is then redacted\n"
 		"(docs/pii.md); a redacted text that no longer parses is rejected too.\n"
-		"params (section 'preprocess' of params.yaml):\n"
+		"\nparams (section 'preprocess' of params.yaml):\n"
 		"    min_size, max_size   bytes (default 200, 204800)\n"
 		"    extensions           default .yaml .yml\n"
 		"    licenses             SPDX ids (default Apache-2.0 MIT BSD-2-Clause BSD-3-Clause ISC\n"

@@ -164,7 +164,7 @@ int builtin_validate(int argc, char **argv)
 		"    wrong_tool          its \"tool\" is \"apply_manifest\"\n"
 		"    manifest_not_yaml   its params.manifest_content is a string that parses as YAML\n"
 		"    pii_leak            no PII or secret (docs/pii.md) in the prompt or manifest\n"
-		"params (section 'validate' of params.yaml):\n"
+		"\nparams (section 'validate' of params.yaml):\n"
 		"    log_violations      log at most this many violating records (default 20)\n",
 	};
 	struct val v;
