@@ -50,16 +50,50 @@ void json_print(const cJSON *obj, struct strbuf *out)
 	cJSON_free(s);
 }
 
-int json_write_file(const char *path, const cJSON *obj)
+/* Appends a scalar (or an empty container) as cJSON prints it. */
+static void print_leaf(const cJSON *v, struct strbuf *out)
 {
-	char *s = cJSON_Print(obj);
-	struct strbuf sb = STRBUF_INIT;
+	char *s = cJSON_PrintUnformatted(v);
 
 	if (!s)
 		die_oom();
-	strbuf_addstr(&sb, s);
-	strbuf_addch(&sb, '\n');
+	strbuf_addstr(out, s);
 	cJSON_free(s);
+}
+
+void json_pretty(const cJSON *v, int depth, struct strbuf *out)
+{
+	const cJSON *c;
+
+	if ((!cJSON_IsObject(v) && !cJSON_IsArray(v)) || !v->child) {
+		print_leaf(v, out);
+		return;
+	}
+	strbuf_addch(out, cJSON_IsObject(v) ? '{' : '[');
+	for (c = v->child; c; c = c->next) {
+		strbuf_addch(out, '\n');
+		strbuf_addchars(out, ' ', 2 * (size_t)(depth + 1));
+		if (cJSON_IsObject(v)) {
+			cJSON *key = cJSON_CreateStringReference(c->string);
+			print_leaf(key, out);
+			cJSON_Delete(key);
+			strbuf_addstr(out, ": ");
+		}
+		json_pretty(c, depth + 1, out);
+		if (c->next)
+			strbuf_addch(out, ',');
+	}
+	strbuf_addch(out, '\n');
+	strbuf_addchars(out, ' ', 2 * (size_t)depth);
+	strbuf_addch(out, cJSON_IsObject(v) ? '}' : ']');
+}
+
+int json_write_file(const char *path, const cJSON *obj)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	json_pretty(obj, 0, &sb);
+	strbuf_addch(&sb, '\n');
 	int r = -1;
 	if (mkdir_parent(path) < 0)
 		error("cannot create the directory of '%s':", path);

@@ -5,7 +5,8 @@
  * Records are printed compactly with Python's json.dumps separators
  * (", " and ": "), the layout design.md shows and the layout the Python
  * pipeline wrote, so records can be compared with its output. Reports are
- * pretty-printed. Key order is the order of insertion, which the writers keep
+ * pretty-printed with two-space indents (as json.dump(indent=2) does), so
+ * they read and diff well in git. Key order is the order of insertion, which the writers keep
  * fixed, so the same values always give the same bytes.
  */
 #ifndef REPRO_BUILTIN_JSONL_H
@@ -20,6 +21,9 @@
 
 /* Appends obj compactly, with ", " and ": " separators. */
 void json_print(const cJSON *obj, struct strbuf *out);
+
+/* Appends v pretty-printed, its lines indented by 2 * depth spaces after the first. */
+void json_pretty(const cJSON *v, int depth, struct strbuf *out);
 
 /* Writes obj pretty-printed plus a newline to path, atomically (parents created). */
 int json_write_file(const char *path, const cJSON *obj);
