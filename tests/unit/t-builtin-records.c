@@ -5,6 +5,7 @@
  * file it came from. Run on the embedded sample and, when it is there, on
  * ../shared/corpus/k8s.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,10 +147,23 @@ static void run_on(const char *name, const char *source)
 	char *ingest[] = { "ingest", "--source", src, "--params", "/dev/null", NULL };
 	char *pre[] = { "preprocess", "-j", "2", "--params", "/dev/null", NULL };
 	struct strbuf msg = STRBUF_INIT;
+	/* the stages' log lines go to a file, shown only when they fail */
+	fflush(stderr);
+	int saved = dup(2), logfd = open("stages.log", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	dup2(logfd, 2);
 	int rc1 = builtin_ingest(5, ingest), rc2 = builtin_preprocess(5, pre);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	close(logfd);
 
 	strbuf_addf(&msg, "%s: ingest and preprocess succeed", name);
-	ok(rc1 == 0 && rc2 == 0, msg.buf);
+	if (!ok(rc1 == 0 && rc2 == 0, msg.buf)) {
+		struct strbuf log = STRBUF_INIT;
+		strbuf_read_file(&log, "stages.log", 1 << 20);
+		printf("# %s\n", log.buf);
+		strbuf_release(&log);
+	}
 
 	struct raw raw;
 	struct jsonl_reader rec, meta;
