@@ -8,7 +8,11 @@
 
 #include <stddef.h>
 
-/* Writes 40 lowercase hex digits and a NUL into hex. libgit2 must be initialised. 0 or -1 (reported). */
-int git_blob_hexsha(const void *data, size_t len, char hex[41]);
+/* The 20-byte blob id of data. libgit2 must be initialised. 0 or -1 (reported). */
+int blob_id(const void *data, size_t len, unsigned char id[20]);
+/* Writes id as 40 lowercase hex digits and a NUL. */
+void blob_id_hex(const unsigned char id[20], char hex[41]);
+/* Both at once. */
+int blob_hexsha(const void *data, size_t len, char hex[41]);
 
 #endif

@@ -19,6 +19,7 @@
 
 #include <git2.h>
 
+#include "builtin/arena.h"
 #include "builtin/blobsha.h"
 #include "builtin/builtin.h"
 #include "builtin/httpstream.h"
@@ -39,13 +40,13 @@ static const char *const known_keys[] = { "source", "include", "max_records", "s
 					  "max_file_size", NULL };
 static const char *const default_include[] = { "*.yaml", "*.yml", "*.yaml.*", "*.yml.*", NULL };
 
+/* One file in the index: kept small, as ingest holds one per file. */
 struct entry {
-	char *path;      /* path in the source; after finish(), relative to the root */
-	size_t size;     /* content bytes */
-	char hexsha[41]; /* git blob id */
-	off_t off;       /* where the content starts in the scratch file */
-	int drop;        /* a duplicate, or left out of the sample */
-	uint64_t rank;   /* sampling order: a hash of (seed, hexsha) */
+	const char *path;       /* path in the source (in paths); after sort_paths, relative to the root */
+	off_t off;              /* where the content starts in the scratch file */
+	uint32_t size;          /* content bytes (max_file_size is at most 1 GiB) */
+	unsigned char id[20];   /* git blob id */
+	unsigned char drop;     /* a duplicate, or left out of the sample */
 };
 
 /* A MANIFEST.tsv or LICENSE file at the top of the source (or of its top directory). */
@@ -64,6 +65,7 @@ struct ingest {
 	long max_file_size;         /* larger files are skipped */
 	struct spill spill;         /* the contents, in arrival order */
 	struct entry *v;            /* the index */
+	struct arena paths;         /* the index's paths */
 	size_t n, alloc;            /* entries in v, slots allocated */
 	struct capture *caps;       /* MANIFEST.tsv and LICENSE files found */
 	size_t ncaps, caps_alloc;   /* captures, slots allocated */
@@ -181,11 +183,11 @@ static int take(void *arg, const struct source_file *f)
 	ARRAY_GROW(g->v, g->alloc, g->n + 1);
 	struct entry *e = &g->v[g->n];
 	memset(e, 0, sizeof(*e));
-	if (git_blob_hexsha(f->data, f->len, e->hexsha) < 0 ||
+	if (blob_id(f->data, f->len, e->id) < 0 ||
 	    spill_append(&g->spill, f->data, f->len, &e->off) < 0)
 		return -1;
-	e->path = xstrdup(f->path);
-	e->size = f->len;
+	e->path = arena_strndup(&g->paths, f->path, strlen(f->path));
+	e->size = (uint32_t)f->len;
 	g->n++;
 	return 0;
 }
@@ -199,16 +201,22 @@ static int by_path(const void *a, const void *b)
 static int by_sha(const void *a, const void *b)
 {
 	const struct entry *x = *(struct entry *const *)a, *y = *(struct entry *const *)b;
-	int c = strcmp(x->hexsha, y->hexsha);
+	int c = memcmp(x->id, y->id, 20);
 	return c ? c : (x < y ? -1 : x > y);
 }
 
+/* A file's place in the sampling order, and the file. */
+struct ranked {
+	uint64_t rank;    /* mix64(first 64 bits of the blob id ^ mix64(seed)) */
+	struct entry *e;  /* the file */
+};
+
 static int by_rank(const void *a, const void *b)
 {
-	const struct entry *x = *(struct entry *const *)a, *y = *(struct entry *const *)b;
+	const struct ranked *x = a, *y = b;
 	if (x->rank != y->rank)
 		return x->rank < y->rank ? -1 : 1;
-	return x < y ? -1 : x > y;
+	return x->e < y->e ? -1 : x->e > y->e;
 }
 
 /* Cuts the archive's top directory from every path and sorts by path. */
@@ -217,8 +225,7 @@ static void sort_paths(struct ingest *g, const char *root)
 	size_t cut = *root ? strlen(root) + 1 : 0;
 
 	for (size_t i = 0; i < g->n; i++)
-		if (cut)
-			memmove(g->v[i].path, g->v[i].path + cut, strlen(g->v[i].path + cut) + 1);
+		g->v[i].path += cut; /* every path starts with root + '/' */
 	qsort(g->v, g->n, sizeof(*g->v), by_path);
 	for (size_t i = 1; i < g->n; i++)
 		if (!strcmp(g->v[i].path, g->v[i - 1].path) && !g->v[i].drop) {
@@ -238,7 +245,7 @@ static size_t dedupe(struct ingest *g)
 		p[i] = &g->v[i];
 	qsort(p, g->n, sizeof(*p), by_sha);
 	for (size_t i = 1; i < g->n; i++)
-		if (!strcmp(p[i]->hexsha, p[i - 1]->hexsha) && !p[i]->drop) {
+		if (!memcmp(p[i]->id, p[i - 1]->id, 20) && !p[i]->drop) {
 			p[i]->drop = 1;
 			dups++;
 		}
@@ -256,22 +263,22 @@ static void sample(struct ingest *g, size_t kept)
 {
 	if (g->max_records <= 0 || kept <= (size_t)g->max_records)
 		return;
-	struct entry **p = xcalloc(kept + 1, sizeof(*p));
+	struct ranked *p = xcalloc(kept + 1, sizeof(*p));
 	size_t k = 0;
 	uint64_t s = mix64((uint64_t)g->seed);
 
 	for (size_t i = 0; i < g->n; i++) {
 		if (g->v[i].drop)
 			continue;
-		char prefix[17];
-		memcpy(prefix, g->v[i].hexsha, 16);
-		prefix[16] = '\0';
-		g->v[i].rank = mix64(strtoull(prefix, NULL, 16) ^ s);
-		p[k++] = &g->v[i];
+		uint64_t head = 0;
+		for (int b = 0; b < 8; b++) /* big-endian: the first 16 hex digits */
+			head = head << 8 | g->v[i].id[b];
+		p[k].rank = mix64(head ^ s);
+		p[k++].e = &g->v[i];
 	}
 	qsort(p, k, sizeof(*p), by_rank);
 	for (size_t i = (size_t)g->max_records; i < k; i++)
-		p[i]->drop = 1;
+		p[i].e->drop = 1;
 	free(p);
 }
 
@@ -323,6 +330,7 @@ static int write_records(struct ingest *g, const char *root, const char *out, si
 	char *repo = fallback_repo(g, root);
 	struct jsonl_writer w;
 	struct strbuf content = STRBUF_INIT;
+	char hex[41];
 	int ret = 0, opened = 0;
 
 	if (mc && manifest_parse(&m, mc->text.buf, mc->text.len, "MANIFEST.tsv") < 0)
@@ -345,7 +353,8 @@ static int write_records(struct ingest *g, const char *root, const char *out, si
 		cJSON_AddStringToObject(o, "repo", row ? row->repo : repo);
 		cJSON_AddStringToObject(o, "license", row ? row->license : lic);
 		cJSON_AddNumberToObject(o, "size", (double)e->size);
-		cJSON_AddStringToObject(o, "hexsha", e->hexsha);
+		blob_id_hex(e->id, hex);
+		cJSON_AddStringToObject(o, "hexsha", hex);
 		cJSON_AddItemToObject(o, "content", cJSON_CreateStringReference(content.buf));
 		ret = jsonl_write(&w, o);
 		cJSON_Delete(o);
@@ -389,8 +398,7 @@ static int load_params(struct ingest *g, struct params *p, const char *file, int
 
 static void release(struct ingest *g)
 {
-	for (size_t i = 0; i < g->n; i++)
-		free(g->v[i].path);
+	arena_release(&g->paths);
 	free(g->v);
 	for (size_t i = 0; i < g->ncaps; i++) {
 		free(g->caps[i].dir);

@@ -224,9 +224,9 @@ static void test_blobsha(void)
 	char hex[41];
 
 	git_libgit2_init();
-	ok(git_blob_hexsha("", 0, hex) == 0 && !strcmp(hex, "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391"),
+	ok(blob_hexsha("", 0, hex) == 0 && !strcmp(hex, "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391"),
 	   "the empty blob");
-	ok(git_blob_hexsha("hello\n", 6, hex) == 0 && !strcmp(hex, "ce013625030ba8dba906f756967f9e9ca394464a"),
+	ok(blob_hexsha("hello\n", 6, hex) == 0 && !strcmp(hex, "ce013625030ba8dba906f756967f9e9ca394464a"),
 	   "git hash-object of 'hello\\n'");
 	git_libgit2_shutdown();
 }
