@@ -34,8 +34,16 @@ struct pii_scan {
 	struct pii_vec items;    /* candidate items, any order, may overlap */
 	struct pii_vec versions; /* ranges whose dotted quads are versions, not addresses */
 	int need_yaml;           /* the text scan saw something only the YAML pass decides */
+	int yaml_failed;         /* the YAML pass ran and did not parse to the end */
 	size_t assign_done;      /* pii_assign.c: values before this offset were already scanned */
 };
+
+/*
+ * Secret data read from the text (pii_secret_text.c), for when the YAML
+ * pass cannot parse the text: block-style `data:`/`stringData:` values of
+ * documents with a top-level `kind: Secret`, template expressions excepted.
+ */
+void pii_scan_secret_text(struct pii_scan *s);
 
 /* Text scanners: push what they find into s->items (and s->versions). */
 void pii_scan_text(struct pii_scan *s);
@@ -63,6 +71,8 @@ int pii_name_is_version(const char *name, size_t n);
  * {{ ... }}), and not made only of redaction tokens.
  */
 int pii_value_is_literal(const char *v, size_t n);
+/* Whether v is one or more replacement tokens (between blanks, quotes, commas): already redacted. */
+int pii_value_is_redacted(const char *v, size_t n);
 /* Whether v[0..n) is one of the replacement tokens redact_text() writes. */
 int pii_is_token(const char *v, size_t n);
 

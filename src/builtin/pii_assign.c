@@ -24,8 +24,9 @@
 /* Longest name and longest one-line value looked at. */
 #define NAME_MAX_LEN 256
 #define VALUE_MAX 16384
-/* Lines searched after `- name: X` for its `value:`. */
+/* Lines searched after `- name: X` for its `value:`; bytes in flow style. */
 #define ENV_PAIR_LINES 32
+#define FLOW_PAIR_MAX 512
 
 enum ctx {
 	CTX_KEY,     /* a YAML-ish key at the start of a line (or in a comment) */
@@ -42,12 +43,12 @@ struct name {
 	enum ctx ctx; /* where it stands */
 };
 
-enum value_type { V_NONE, V_SCALAR, V_BLOCK };
+enum value_type { V_NONE, V_SCALAR, V_BLOCK, V_NEXT };
 
 /* A value found after a separator. */
 struct value {
-	enum value_type type; /* nothing usable, a one-line scalar, or a block scalar */
-	size_t s, e;          /* V_SCALAR: its bytes; V_BLOCK: the indicator's line end */
+	enum value_type type; /* nothing usable, a scalar, a block scalar, or nothing yet on the key's line */
+	size_t s, e;          /* V_SCALAR: its bytes; V_BLOCK, V_NEXT: the key line's end */
 };
 
 static int is_blank(unsigned char c)
@@ -107,6 +108,9 @@ static int find_name(const char *t, size_t len, size_t sep, struct name *nm)
 	size_t p = sep, before;
 
 	memset(nm, 0, sizeof(*nm));
+	if (t[sep] == ':' && sep + 1 < len && !strchr(" \t\r\n", t[sep + 1]) &&
+	    (sep == 0 || (t[sep - 1] != '"' && t[sep - 1] != '\'')))
+		return 0; /* a:b is no key (a URL, a time, an image:tag) */
 	while (p > 0 && is_blank((unsigned char)t[p - 1]) && sep - p < 64)
 		p--;
 	if (p == 0)
@@ -136,10 +140,14 @@ static int find_name(const char *t, size_t len, size_t sep, struct name *nm)
 	return name_context(t, before, t[sep], nm->quoted, nm);
 }
 
-/* End of the quoted string opening at t[q] (the closing quote), or the line end. */
-static size_t quoted_end(const char *t, size_t len, size_t q, size_t *close)
+/*
+ * End of the quoted string opening at t[q]: sets *close to its closing
+ * quote and returns it, or sets *close to 0 and returns the end of the
+ * line. A YAML key's quoted value may go on over the next lines (multi).
+ */
+static size_t quoted_end(const char *t, size_t len, size_t q, int multi, size_t *close)
 {
-	size_t le = line_end(t, len, q + 1), p;
+	size_t le = multi ? (len - q > VALUE_MAX ? q + VALUE_MAX : len) : line_end(t, len, q + 1), p;
 
 	for (p = q + 1; p < le; p++) {
 		if (t[q] == '"' && t[p] == '\\' && p + 1 < le) {
@@ -156,7 +164,7 @@ static size_t quoted_end(const char *t, size_t len, size_t q, size_t *close)
 		}
 	}
 	*close = 0;
-	return le;
+	return line_end(t, len, q + 1);
 }
 
 static size_t trim_right(const char *t, size_t s, size_t e)
@@ -185,6 +193,18 @@ static size_t skip_reference(const char *t, size_t le, size_t p)
 	return p + 1;
 }
 
+/*
+ * An unquoted value holding a call or an index (os.environ["X"],
+ * get_token()) is code computing the secret, not the secret.
+ */
+static int is_expression(const char *t, size_t v, size_t e)
+{
+	for (size_t p = v; p < e; p++)
+		if ((t[p] == '(' || t[p] == '[') && (p == v || t[p - 1] != '$'))
+			return 1;
+	return 0;
+}
+
 /* Where a plain value of the given context ends, from its first byte v. */
 static size_t plain_end(const char *t, size_t len, size_t v, enum ctx ctx, int spaced)
 {
@@ -199,23 +219,69 @@ static size_t plain_end(const char *t, size_t len, size_t v, enum ctx ctx, int s
 	case CTX_FLOW:
 		while (e < le && !strchr(",}]", t[e]))
 			e++;
+		if (is_expression(t, v, e))
+			return v;
 		break;
 	case CTX_ASSIGN:
 		if (spaced) {
 			for (e = v; e < le && !((t[e] == '#' || t[e] == ';') && is_blank((unsigned char)t[e - 1])); e++)
 				;
-			if (memchr(t + v, '(', e - v) || memchr(t + v, '[', e - v))
-				return v; /* an expression, not a literal */
 		} else {
 			while (e < le && t[e] && !is_blank((unsigned char)t[e]) && !strchr(";&,)\"'`|<>}]\r", t[e]))
 				e = skip_reference(t, le, e);
 		}
+		if (is_expression(t, v, e))
+			return v;
 		break;
 	}
 	e = trim_right(t, v, e);
 	while (ctx == CTX_ASSIGN && spaced && e > v && (t[e - 1] == ',' || t[e - 1] == ';'))
 		e--;
 	return e;
+}
+
+/* A line that starts a key (`key:`, `key: value`) rather than continuing a scalar. */
+static int starts_key(const char *t, size_t s, size_t e)
+{
+	for (size_t p = s; p < e; p++)
+		if (t[p] == ':' && (p + 1 == e || is_blank((unsigned char)t[p + 1])))
+			return 1;
+	return 0;
+}
+
+/*
+ * The lines after the one ending at `le` that carry a plain scalar of a key
+ * at column `col`: more indented, and neither a key, a list item, a comment
+ * nor a collection. Sets *first to the first one's first byte; returns the
+ * end of the last one's content, or 0 when there is none.
+ */
+static size_t continuation(const char *t, size_t len, size_t le, size_t col, size_t *first)
+{
+	size_t last = 0;
+
+	*first = 0;
+	for (int lines = 0; le < len && lines < 10000; lines++) {
+		const char *n = memchr(t + le + 1, '\n', len - le - 1);
+		size_t b = le + 1, ind = 0, next = n ? (size_t)(n - t) : len;
+		while (b + ind < next && t[b + ind] == ' ')
+			ind++;
+		size_t c = b + ind, ce = trim_right(t, c, next);
+		if (ce == c) {
+			le = next;
+			continue;
+		}
+		if (ind <= col || strchr("#[{&*!|>", t[c]) ||
+		    (t[c] == '-' && (ce == c + 1 || is_blank((unsigned char)t[c + 1]))) || starts_key(t, c, ce))
+			break;
+		const char *hash = memmem(t + c, ce - c, " #", 2);
+		if (!*first)
+			*first = c;
+		last = hash ? trim_right(t, c, (size_t)(hash - t)) : ce;
+		if (hash)
+			break;
+		le = next;
+	}
+	return last;
 }
 
 /* Reads the value after the separator t[sep] of a name in context nm->ctx. */
@@ -228,8 +294,13 @@ static void get_value(const char *t, size_t len, size_t sep, const struct name *
 	while (v < len && is_blank((unsigned char)t[v]) && v - sep < 64)
 		v++;
 	spaced |= v > sep + 1;
-	if (v >= len || t[v] == '\n' || t[v] == '\r')
+	if (v >= len || t[v] == '\n' || t[v] == '\r' || (t[v] == '#' && v > sep + 1)) {
+		if (nm->ctx == CTX_KEY) {
+			val->type = V_NEXT; /* the value, if any, is on the next lines */
+			val->e = line_end(t, len, v);
+		}
 		return;
+	}
 	if (nm->ctx != CTX_ASSIGN && (t[v] == '&' || t[v] == '!')) {
 		/* an anchor or tag: the value follows it */
 		while (v < len && !is_blank((unsigned char)t[v]) && t[v] != '\n')
@@ -240,7 +311,7 @@ static void get_value(const char *t, size_t len, size_t sep, const struct name *
 			return;
 	}
 	if (t[v] == '"' || t[v] == '\'') {
-		size_t close, e = quoted_end(t, len, v, &close);
+		size_t close, e = quoted_end(t, len, v, nm->ctx == CTX_KEY, &close);
 		val->type = V_SCALAR;
 		val->s = v + 1;
 		val->e = close ? e : trim_right(t, v + 1, e);
@@ -258,9 +329,19 @@ static void get_value(const char *t, size_t len, size_t sep, const struct name *
 			return;
 	}
 	val->s = v;
-	val->e = plain_end(t, len, v, nm->ctx, spaced);
+	/* after a quoted name ("password": x, ...) a plain value ends as in JSON */
+	val->e = plain_end(t, len, v, nm->quoted && nm->ctx != CTX_ASSIGN ? CTX_FLOW : nm->ctx, spaced);
 	if (val->e > val->s)
 		val->type = V_SCALAR;
+	if (val->type == V_SCALAR && nm->ctx == CTX_KEY && !nm->quoted) {
+		size_t le = line_end(t, len, v), first;
+		if (trim_right(t, v, le) == val->e) {
+			/* a plain scalar may go on over more-indented lines */
+			size_t last = continuation(t, len, le, nm->col, &first);
+			if (last)
+				val->e = last;
+		}
+	}
 }
 
 /*
@@ -298,28 +379,88 @@ static int name_is(const char *t, const struct name *nm, const char *word)
 }
 
 /*
+ * The key starting at t[k] (its line ending at le): -2 when it is neither
+ * value: nor valueFrom:, else what sibling_value() returns for it.
+ */
+static int value_key_at(const char *t, size_t len, size_t k, size_t le, struct value *val)
+{
+	size_t q = t[k] == '"', sep = k + q + 5 + q;
+	struct name vn;
+
+	if (le - k >= 10 && !memcmp(t + k, "valueFrom:", 10))
+		return 0;
+	if (sep < le && !memcmp(t + k + q, "value", 5) && (!q || t[sep - 1] == '"') && t[sep] == ':' &&
+	    find_name(t, len, sep, &vn) && name_is(t, &vn, "value")) {
+		get_value(t, len, sep, &vn, val);
+		return val->type == V_SCALAR ? 1 : -1;
+	}
+	return -2;
+}
+
+/*
+ * The `value:` written before `name:` in the same block mapping, looking
+ * back from the name's line to the "- " line that starts the mapping.
+ * Returns as sibling_value() does (0 when there is none).
+ */
+static int earlier_value(const char *t, size_t len, const struct name *nm, struct value *val)
+{
+	size_t ls = nm->s - nm->quoted - nm->col; /* start of the name's line */
+
+	if (nm->col >= 2 && t[ls + nm->col - 2] == '-')
+		return 0; /* name: is the mapping's first key */
+	for (int lines = 0; ls > 0 && lines < ENV_PAIR_LINES; lines++) {
+		size_t le = ls - 1, b = le, ind = 0;
+		int first = 0;
+		while (b > 0 && t[b - 1] != '\n')
+			b--;
+		ls = b;
+		while (b + ind < le && t[b + ind] == ' ')
+			ind++;
+		if (b + ind == trim_right(t, b + ind, le))
+			continue;
+		if (ind + 2 == nm->col && t[b + ind] == '-' && is_blank((unsigned char)t[b + ind + 1]))
+			ind += 2, first = 1;
+		else if (ind < nm->col)
+			return 0;
+		if (ind > nm->col)
+			continue;
+		int r = value_key_at(t, len, b + ind, le, val);
+		if (r != -2)
+			return r;
+		if (first)
+			return 0;
+	}
+	return 0;
+}
+
+/*
  * Finds the `value:` beside `name:` in the same mapping: on the same line
- * in flow style, else on a following line at the key's column.
+ * in flow style, else on a following line at the key's column. Returns 1
+ * with *val set when it is a scalar on its line, 0 when the pair has a
+ * valueFrom: instead, -1 when the text cannot tell (no value: after the
+ * name, or one spanning lines): then the YAML pass decides.
  */
 static int sibling_value(const char *t, size_t len, const struct name *nm, size_t after, struct value *val)
 {
 	size_t p = after, le = line_end(t, len, after);
 
 	if (nm->ctx == CTX_FLOW) {
+		if (le - after > FLOW_PAIR_MAX)
+			le = after + FLOW_PAIR_MAX;
 		for (; p + 6 <= le; p++) {
 			const char *m = memmem(t + p, le - p, "value", 5);
 			if (!m)
-				return 0;
+				return -1;
 			p = (size_t)(m - t);
 			struct name vn;
 			size_t sep = p + 5 + (p + 5 < le && t[p + 5] == '"');
 			if (sep < le && t[sep] == ':' && find_name(t, len, sep, &vn) && vn.ctx == CTX_FLOW &&
 			    name_is(t, &vn, "value")) {
 				get_value(t, len, sep, &vn, val);
-				return val->type == V_SCALAR;
+				return val->type == V_SCALAR ? 1 : -1;
 			}
 		}
-		return 0;
+		return -1;
 	}
 	for (int lines = 0; le < len && lines < ENV_PAIR_LINES; lines++) {
 		size_t b = le + 1, ind = 0;
@@ -329,24 +470,20 @@ static int sibling_value(const char *t, size_t len, const struct name *nm, size_
 		if (b + ind == trim_right(t, b + ind, le))
 			continue;
 		if (ind < nm->col || (ind == nm->col && t[b + ind] == '-'))
-			return 0;
+			break;
 		if (ind > nm->col)
 			continue;
-		size_t k = b + ind, q = t[k] == '"', sep = k + q + 5 + q;
-		struct name vn;
-		if (sep < le && !memcmp(t + k + q, "value", 5) && (!q || t[sep - 1] == '"') &&
-		    t[sep] == ':' && find_name(t, len, sep, &vn) && name_is(t, &vn, "value")) {
-			get_value(t, len, sep, &vn, val);
-			return val->type == V_SCALAR;
-		}
+		int r = value_key_at(t, len, b + ind, le, val);
+		if (r != -2)
+			return r;
 	}
-	return 0;
+	return earlier_value(t, len, nm, val);
 }
 
 /*
  * `name: X` (not itself secret-named): X may be an env var whose `value:`
- * is secret (X secret-named) or a version (X version-named). Also tells
- * the YAML pass to look, and notes `kind: Secret`.
+ * is secret (X secret-named) or a version (X version-named). Asks for the
+ * YAML pass where the text cannot tell, and for every `kind: Secret`.
  */
 static void scan_name_key(struct pii_scan *s, size_t sep, const struct name *nm)
 {
@@ -364,12 +501,17 @@ static void scan_name_key(struct pii_scan *s, size_t sep, const struct name *nm)
 			s->need_yaml = 1;
 		return;
 	}
+	for (size_t p = v.s; p < v.e; p++)
+		if (!pii_isnamechar((unsigned char)t[p]))
+			return; /* "Export version variable" names a step, not a variable */
 	int secret = pii_name_is_secret(t + v.s, v.e - v.s);
 	int version = pii_name_is_version(t + v.s, v.e - v.s);
 	if (!secret && !version)
 		return;
-	s->need_yaml = 1;
-	if (!sibling_value(t, s->len, nm, v.e, &sib))
+	int found = sibling_value(t, s->len, nm, v.e, &sib);
+	if (found < 0 && secret)
+		s->need_yaml = 1;
+	if (found <= 0)
 		return;
 	if (secret && pii_value_is_literal(t + sib.s, sib.e - sib.s))
 		pii_vec_push(&s->items, PII_SECRET_VALUE, sib.s, sib.e);
@@ -390,14 +532,17 @@ void pii_scan_assign(struct pii_scan *s, size_t sep)
 			scan_name_key(s, sep, &nm);
 		return;
 	}
-	if (t[sep] == ':')
-		s->need_yaml = 1;
 	get_value(t, s->len, sep, &nm, &v);
 	if (v.type == V_BLOCK) {
 		size_t bs, be;
 		if (!block_content(t, s->len, v.e, nm.col, &bs, &be))
 			return;
 		v.s = bs, v.e = be;
+	} else if (v.type == V_NEXT) {
+		size_t first, last = continuation(t, s->len, v.e, nm.col, &first);
+		if (!last)
+			return;
+		v.s = first, v.e = last;
 	} else if (v.type != V_SCALAR) {
 		return;
 	}

@@ -46,8 +46,16 @@ int pii_name_is_secret(const char *name, size_t n)
 		"apikey", "accesskey", "secretkey", "privatekey",
 	};
 	char tail[NAME_TAIL];
-	size_t k = name_tail(name, n, tail);
+	size_t k, i = n;
 
+	while (i > 0 && !pii_isalnum((unsigned char)name[i - 1]))
+		i--;
+	/* every suffix ends in d, e, n, t or y: most names stop here */
+	if (!i || !strchr("deNnTtYyDE", name[i - 1]))
+		return 0;
+	if (memmem(name, n, "REDACTED", 8))
+		return 0; /* a replacement token (REDACTED_TOKEN=...) names nothing */
+	k = name_tail(name, n, tail);
 	if (ends_with(tail, k, "existingsecret"))
 		return 0;
 	for (size_t i = 0; i < sizeof(suffixes) / sizeof(*suffixes); i++)
@@ -120,9 +128,15 @@ static size_t reference_len(const char *v, size_t n, size_t i)
 	return 0;
 }
 
+/* Bytes of a word; a non-ASCII byte counts as a letter. */
 static int is_word_byte(unsigned char c)
 {
-	return pii_isalnum(c) || c == '_' || c == '-';
+	return pii_isalnum(c) || c == '_' || c == '-' || c >= 0x80;
+}
+
+static int is_letter_byte(unsigned char c)
+{
+	return pii_isalnum(c) || c >= 0x80;
 }
 
 /*
@@ -145,11 +159,30 @@ static int has_literal_word(const char *v, size_t n)
 		}
 		size_t s = i, alnum = 0;
 		for (; i < n && is_word_byte((unsigned char)v[i]); i++)
-			alnum |= pii_isalnum((unsigned char)v[i]);
+			alnum |= is_letter_byte((unsigned char)v[i]);
 		if (alnum && !pii_is_token(v + s, i - s))
 			return 1;
 	}
 	return 0;
+}
+
+int pii_value_is_redacted(const char *v, size_t n)
+{
+	size_t tokens = 0;
+
+	for (size_t i = 0; i < n;) {
+		if (strchr(" \t\r\n\"',", v[i]) && v[i]) {
+			i++;
+			continue;
+		}
+		size_t s = i;
+		while (i < n && (!strchr(" \t\r\n\"',", v[i]) || !v[i]))
+			i++;
+		if (!pii_is_token(v + s, i - s))
+			return 0;
+		tokens++;
+	}
+	return tokens > 0;
 }
 
 static int is_space(char c)

@@ -74,9 +74,10 @@ static int is_bearer_char(unsigned char c)
 	       c == '/' || c == '=' || c == '-';
 }
 
+/* The local part of an address; UTF-8 letters too (rené.dupont@...), so no name is left half-redacted. */
 static int is_local_char(unsigned char c)
 {
-	return pii_isalnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-';
+	return pii_isalnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-' || c >= 0x80;
 }
 
 static int is_domain_char(unsigned char c)
@@ -144,10 +145,12 @@ static size_t parse_quad(const unsigned char *t, size_t len, size_t i)
  * An image tag: the quad follows ':' that follows a name (nvcr.io/x/y:8.6.1.6).
  * A name right after another ':' is an IPv6 prefix (::ffff:10.1.2.3), not one.
  */
-static int quad_is_image_tag(const unsigned char *t, size_t i)
+static int quad_is_image_tag(const unsigned char *t, size_t len, size_t i, size_t end)
 {
 	if (i < 2 || t[i - 1] != ':' || !pii_isnamechar(t[i - 2]))
 		return 0;
+	if (end + 1 < len && t[end] == ':' && pii_isdigit(t[end + 1]))
+		return 0; /* tcp:0.0.0.0:3306: a tag is never followed by a port */
 	size_t p = i - 1;
 	while (p > 0 && i - p < 512 && pii_isnamechar(t[p - 1]))
 		p--;
@@ -205,7 +208,7 @@ static size_t scan_ipv4(struct text_scan *ts, size_t i)
 			i++;
 		return i;
 	}
-	if (!quad_is_image_tag(t, i) && !quad_is_version_value(t, i))
+	if (!quad_is_image_tag(t, ts->len, i, end) && !quad_is_version_value(t, i))
 		pii_vec_push(&ts->s->items, PII_IPV4, i, end);
 	return end;
 }
@@ -266,7 +269,7 @@ static size_t scan_url_credentials(struct text_scan *ts, size_t colon)
 
 	while (b > 0 && (pii_isalnum(t[b - 1]) || t[b - 1] == '+' || t[b - 1] == '.' || t[b - 1] == '-'))
 		b--;
-	if (b == colon || !pii_isalpha(t[b]))
+	if (b == colon || !pii_isalpha(t[b]) || (b > 0 && t[b - 1] == '_'))
 		return colon + 1;
 	for (p = a0; p < ts->len && p - a0 < AUTHORITY_MAX; p++) {
 		if (strchr(" \t\r\n/?#\"'<>`\\[", t[p]) || !t[p])
@@ -348,7 +351,11 @@ static size_t pem_unterminated_end(const unsigned char *t, size_t len, size_t p)
 	/* an escaped block on one line: -----BEGIN ...-----\nMIIE...\n... */
 	while (end < len && (is_base64_char(t[end]) || t[end] == '\\'))
 		end++;
-	for (p = line_end(t, len, end); p < len; p = le) {
+	for (p = end; p < len && (is_blank(t[p]) || t[p] == '\r' || t[p] == '"' || t[p] == '\''); p++)
+		;
+	if (p < len && t[p] != '\n')
+		return end; /* more on the marker's line: the block is not on the next lines */
+	for (; p < len; p = le) {
 		size_t s = p + 1;
 		le = line_end(t, len, s);
 		while (s < le && (is_blank(t[s]) || t[s] == '#' || t[s] == '"' || t[s] == '\''))
@@ -448,25 +455,39 @@ static size_t scan_dash(struct text_scan *ts, size_t i)
 		note_secret_flag(ts, i);
 		return i + 2;
 	}
-	if ((e = token_after(ts, i, "sk-", 20, is_key_char, PII_OPENAI_KEY)) ||
-	    (e = token_after(ts, i, "glpat-", 20, is_key_char, PII_API_TOKEN)) ||
-	    (e = scan_slack(ts, i)))
-		return e;
-	return i + 1;
+	if (i < 2)
+		return i + 1;
+	switch (ts->t[i - 1]) { /* the prefix's last letter, to skip the rest fast */
+	case 'k':
+		e = token_after(ts, i, "sk-", 20, is_key_char, PII_OPENAI_KEY);
+		break;
+	case 't':
+		e = token_after(ts, i, "glpat-", 20, is_key_char, PII_API_TOKEN);
+		break;
+	case 'b': case 'p': case 'a': case 'r': case 's':
+		e = scan_slack(ts, i);
+		break;
+	default:
+		e = 0;
+	}
+	return e ? e : i + 1;
 }
 
 static size_t scan_underscore(struct text_scan *ts, size_t i)
 {
 	static const char *const gh[] = { "ghp_", "gho_", "ghu_", "ghs_", "ghr_" };
-	size_t e;
+	size_t e = 0;
 
-	if ((e = token_after(ts, i, "hf_", 30, pii_isalnum, PII_API_TOKEN)) ||
-	    (e = token_after(ts, i, "github_pat_", 22, is_alnum_us, PII_API_TOKEN)))
-		return e;
-	for (size_t k = 0; k < sizeof(gh) / sizeof(*gh); k++)
-		if ((e = token_after(ts, i, gh[k], 36, pii_isalnum, PII_API_TOKEN)))
-			return e;
-	return i + 1;
+	if (i < 2)
+		return i + 1;
+	if (ts->t[i - 1] == 'f')
+		e = token_after(ts, i, "hf_", 30, pii_isalnum, PII_API_TOKEN);
+	else if (ts->t[i - 1] == 't')
+		e = token_after(ts, i, "github_pat_", 22, is_alnum_us, PII_API_TOKEN);
+	else if (i >= 3 && ts->t[i - 3] == 'g')
+		for (size_t k = 0; !e && k < sizeof(gh) / sizeof(*gh); k++)
+			e = token_after(ts, i, gh[k], 36, pii_isalnum, PII_API_TOKEN);
+	return e ? e : i + 1;
 }
 
 /* AKIA/ASIA + 16 of [A-Z0-9], standing alone. */

@@ -265,7 +265,7 @@ static void scalar(struct ypass *y, const yaml_event_t *ev)
 	}
 	int wanted = f->in_data || (f->is_map ? f->key != 0 : f->flag_secret);
 	int has = wanted && scalar_range(y, ev, &s, &e);
-	if (has && (f->in_data || (f->is_map && (f->key & KEY_DATA))))
+	if (has && (f->in_data || (f->is_map && (f->key & KEY_DATA))) && !pii_value_is_redacted(v, n))
 		pii_vec_push(&y->pending, PII_K8S_SECRET_DATA, s, e);
 	if (f->is_map) {
 		map_value(y, f, ev, s, e, has);
@@ -337,6 +337,7 @@ void pii_scan_yaml(struct pii_scan *s)
 	yaml_parser_t parser;
 	const unsigned char *t = (const unsigned char *)s->text;
 
+	s->yaml_failed = 1; /* until the stream ends */
 	if (s->len >= 2 && ((t[0] == 0xFE && t[1] == 0xFF) || (t[0] == 0xFF && t[1] == 0xFE)))
 		return; /* UTF-16: the marks would not map to these bytes */
 	memset(&y, 0, sizeof(y));
@@ -353,8 +354,10 @@ void pii_scan_yaml(struct pii_scan *s)
 			break;
 		int r = event(&y, &ev);
 		yaml_event_delete(&ev);
-		if (r)
+		if (r) {
+			s->yaml_failed = r < 0;
 			break;
+		}
 	}
 	yaml_parser_delete(&parser);
 	free(y.stack);

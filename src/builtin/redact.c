@@ -136,7 +136,14 @@ static size_t resolve(struct pii_scan *s)
 	return it->n = n;
 }
 
-size_t pii_find(const char *text, size_t len, struct pii_item **items)
+/* What a find_items() call did besides finding. */
+enum { YAML_ALLOWED = 1, YAML_RAN = 2, YAML_FAILED = 4 };
+
+/*
+ * pii_find(), with the YAML pass only when `flags` has YAML_ALLOWED; sets
+ * YAML_RAN and YAML_FAILED in *flags to say what the pass did.
+ */
+static size_t find_items(const char *text, size_t len, struct pii_item **items, int *flags)
 {
 	struct pii_scan s;
 
@@ -144,12 +151,22 @@ size_t pii_find(const char *text, size_t len, struct pii_item **items)
 	s.text = text;
 	s.len = len;
 	pii_scan_text(&s);
-	if (s.need_yaml)
+	if (s.need_yaml && (*flags & YAML_ALLOWED)) {
 		pii_scan_yaml(&s);
+		*flags |= YAML_RAN | (s.yaml_failed ? YAML_FAILED : 0);
+		if (s.yaml_failed)
+			pii_scan_secret_text(&s);
+	}
 	size_t n = resolve(&s);
 	pii_vec_release(&s.versions);
 	*items = s.items.v;
 	return n;
+}
+
+size_t pii_find(const char *text, size_t len, struct pii_item **items)
+{
+	int flags = YAML_ALLOWED;
+	return find_items(text, len, items, &flags);
 }
 
 /* The replacement for item it of text t. */
@@ -207,11 +224,12 @@ static void put_item(struct strbuf *out, const char *t, const struct pii_item *i
 	}
 }
 
-size_t redact_text(const char *text, size_t len, struct strbuf *out, struct pii_counts *counts)
+/* Appends text with items[0..n) replaced to out. */
+static void replace_items(const char *text, size_t len, const struct pii_item *items, size_t n,
+			  struct strbuf *out)
 {
-	struct pii_item *items;
 	struct strbuf tok = STRBUF_INIT;
-	size_t n = pii_find(text, len, &items), pos = 0;
+	size_t pos = 0;
 
 	strbuf_grow(out, len + 64);
 	for (size_t i = 0; i < n; i++) {
@@ -219,11 +237,56 @@ size_t redact_text(const char *text, size_t len, struct strbuf *out, struct pii_
 		token_for(text, &items[i], &tok);
 		put_item(out, text, &items[i], &tok);
 		pos = items[i].end;
-		if (counts)
-			counts->n[items[i].kind]++;
 	}
 	strbuf_add(out, text + pos, len - pos);
 	strbuf_release(&tok);
+}
+
+/* Rounds of cleanup after the first: a token glued to its neighbours can form a new match. */
+#define MAX_ROUNDS 4
+
+size_t redact_text(const char *text, size_t len, struct strbuf *out, struct pii_counts *counts)
+{
+	struct pii_item *items;
+	struct strbuf cur = STRBUF_INIT, next = STRBUF_INIT;
+	int flags = YAML_ALLOWED;
+	size_t n = find_items(text, len, &items, &flags), found = n;
+
+	if (counts)
+		for (size_t i = 0; i < n; i++)
+			counts->n[items[i].kind]++;
+	if (!n) {
+		free(items);
+		strbuf_add(out, text, len);
+		return 0;
+	}
+	replace_items(text, len, items, n, &cur);
 	free(items);
-	return n;
+	/*
+	 * A token touching other text (a@b.io-----BEGIN... becomes
+	 * a@b.ioREDACTED_...) can complete a pattern that was not there, and
+	 * text that did not parse may parse once redacted: look again until
+	 * nothing is found, so the output is clean and redacting it again
+	 * changes nothing. Such items are artefacts, not counted. A YAML pass
+	 * that parsed the text needs no second run: tokens keep the structure
+	 * and are never items.
+	 */
+	if ((flags & YAML_RAN) && !(flags & YAML_FAILED))
+		flags = 0;
+	for (int round = 1; round < MAX_ROUNDS; round++) {
+		n = find_items(cur.buf, cur.len, &items, &flags);
+		if (n) {
+			strbuf_reset(&next);
+			replace_items(cur.buf, cur.len, items, n, &next);
+			struct strbuf t = cur;
+			cur = next, next = t;
+		}
+		free(items);
+		if (!n)
+			break;
+	}
+	strbuf_addbuf(out, &cur);
+	strbuf_release(&cur);
+	strbuf_release(&next);
+	return found;
 }
