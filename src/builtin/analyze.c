@@ -180,12 +180,12 @@ static int write_report(const struct an *a, const char *path)
 	return ret;
 }
 
-static int load_params(struct an *a, struct params *p, const char *file, int explicit_file)
+static int load_params(struct an *a, struct sparams *p, const char *file, int explicit_file)
 {
-	if (params_load(p, file, explicit_file, "analyze", known_keys) < 0 ||
+	if (sparams_load(p, file, explicit_file, "analyze", known_keys) < 0 ||
 	    size_buckets_load(&a->buckets, p, "size_buckets") < 0)
 		return -1;
-	int r = params_strings(p, "keywords", &a->keyword_list);
+	int r = sparams_strings(p, "keywords", &a->keyword_list);
 	if (r < 0)
 		return -1;
 	if (r == 0)
@@ -230,7 +230,7 @@ int builtin_analyze(int argc, char **argv)
 		"    size_buckets  ascending byte edges (default 1024 4096 16384 65536 204800)\n",
 	};
 	struct an a;
-	struct params p;
+	struct sparams p;
 
 	memset(&a, 0, sizeof(a));
 	PARSE_OPTIONS_OR_RETURN(argc, argv, opts, &help, &args);
@@ -255,6 +255,6 @@ int builtin_analyze(int argc, char **argv)
 		}
 	}
 	release(&a);
-	params_release(&p);
+	sparams_release(&p);
 	return ret;
 }

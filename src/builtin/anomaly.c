@@ -118,7 +118,7 @@ static void slack_message(const cJSON *list, const char *file, struct strbuf *ou
 			    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(a, "message")));
 	cJSON *msg = cJSON_CreateObject();
 	cJSON_AddStringToObject(msg, "text", text.buf);
-	json_print(msg, out);
+	json_print_compact(msg, out);
 	cJSON_Delete(msg);
 	strbuf_release(&text);
 }
@@ -210,7 +210,7 @@ int builtin_anomaly(int argc, char **argv)
 		"    fail_on_anomaly          exit 1 when there are anomalies (default false)\n",
 	};
 	struct rules ru = { 10, 80.0, 0, 50, 0 };
-	struct params pr;
+	struct sparams pr;
 
 	PARSE_OPTIONS_OR_RETURN(argc, argv, opts, &help, &args);
 	int nargs = args.n;
@@ -220,14 +220,14 @@ int builtin_anomaly(int argc, char **argv)
 		return 2;
 	}
 	int ret = 2;
-	if (params_load(&pr, params_file ? params_file : "params.yaml", params_file != NULL,
+	if (sparams_load(&pr, params_file ? params_file : "params.yaml", params_file != NULL,
 			"anomaly", known_keys) == 0 &&
-	    params_long(&pr, "min_records", 0, LONG_MAX, &ru.min_records) == 0 &&
-	    params_double(&pr, "min_pass_rate_pct", 0, 100, &ru.min_pass_rate_pct) == 0 &&
-	    params_long(&pr, "max_pii_leaks", 0, LONG_MAX, &ru.max_pii_leaks) == 0 &&
-	    params_long(&pr, "max_violations_per_type", 0, LONG_MAX, &ru.max_violations_per_type) == 0 &&
-	    params_bool(&pr, "fail_on_anomaly", &ru.fail_on_anomaly) == 0)
+	    sparams_long(&pr, "min_records", 0, LONG_MAX, &ru.min_records) == 0 &&
+	    sparams_double(&pr, "min_pass_rate_pct", 0, 100, &ru.min_pass_rate_pct) == 0 &&
+	    sparams_long(&pr, "max_pii_leaks", 0, LONG_MAX, &ru.max_pii_leaks) == 0 &&
+	    sparams_long(&pr, "max_violations_per_type", 0, LONG_MAX, &ru.max_violations_per_type) == 0 &&
+	    sparams_bool(&pr, "fail_on_anomaly", &ru.fail_on_anomaly) == 0)
 		ret = run(&ru, in, out);
-	params_release(&pr);
+	sparams_release(&pr);
 	return ret;
 }

@@ -382,15 +382,15 @@ static int run(struct bias *b, const char *in, const char *meta, const char *out
 	return 0;
 }
 
-static int load_params(struct bias *b, struct params *p, const char *file, int explicit_file)
+static int load_params(struct bias *b, struct sparams *p, const char *file, int explicit_file)
 {
 	b->max_share = 0.40;
 	b->min_share = 0.05;
 	b->seed = 42;
-	if (params_load(p, file, explicit_file, "bias", known_keys) < 0 ||
-	    params_double(p, "max_share", 0.01, 1.0, &b->max_share) < 0 ||
-	    params_double(p, "min_share", 0.0, 1.0, &b->min_share) < 0 ||
-	    params_long(p, "seed", LONG_MIN, LONG_MAX, &b->seed) < 0 ||
+	if (sparams_load(p, file, explicit_file, "bias", known_keys) < 0 ||
+	    sparams_double(p, "max_share", 0.01, 1.0, &b->max_share) < 0 ||
+	    sparams_double(p, "min_share", 0.0, 1.0, &b->min_share) < 0 ||
+	    sparams_long(p, "seed", LONG_MIN, LONG_MAX, &b->seed) < 0 ||
 	    size_buckets_load(&b->buckets, p, "size_buckets") < 0 ||
 	    iac_rules_load(&b->iac, p) < 0)
 		return -1;
@@ -439,7 +439,7 @@ int builtin_bias(int argc, char **argv)
 		"    kserve_groups, seldon_groups, workload_kinds   the IaC classification\n",
 	};
 	struct bias b;
-	struct params p;
+	struct sparams p;
 
 	memset(&b, 0, sizeof(b));
 	PARSE_OPTIONS_OR_RETURN(argc, argv, opts, &help, &args);
@@ -454,6 +454,6 @@ int builtin_bias(int argc, char **argv)
 	if (load_params(&b, &p, params_file ? params_file : "params.yaml", params_file != NULL) == 0)
 		ret = run(&b, in, meta, out, report, jobs ? jobs : pool_default_jobs());
 	release(&b);
-	params_release(&p);
+	sparams_release(&p);
 	return ret;
 }

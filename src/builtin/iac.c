@@ -16,9 +16,9 @@ const char *iac_type_name(enum iac_type t)
 	return type_names[t];
 }
 
-static int list(const struct params *p, const char *key, struct strlist *l, const char *const *def)
+static int list(const struct sparams *p, const char *key, struct strlist *l, const char *const *def)
 {
-	int r = params_strings(p, key, l);
+	int r = sparams_strings(p, key, l);
 
 	if (r == 0)
 		for (; *def; def++)
@@ -26,7 +26,7 @@ static int list(const struct params *p, const char *key, struct strlist *l, cons
 	return r < 0 ? -1 : 0;
 }
 
-int iac_rules_load(struct iac_rules *r, const struct params *p)
+int iac_rules_load(struct iac_rules *r, const struct sparams *p)
 {
 	memset(r, 0, sizeof(*r));
 	if (list(p, "kserve_groups", &r->kserve_groups, default_kserve) < 0 ||

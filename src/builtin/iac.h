@@ -21,7 +21,7 @@ struct iac_rules {
 };
 
 /* Reads the three lists from p's section (or the defaults). 0 or -1 (reported). */
-int iac_rules_load(struct iac_rules *r, const struct params *p);
+int iac_rules_load(struct iac_rules *r, const struct sparams *p);
 void iac_rules_release(struct iac_rules *r);
 
 enum iac_type iac_classify(const struct iac_rules *r, const struct k8s_scan *s);

@@ -373,19 +373,19 @@ static int write_records(struct ingest *g, const char *root, const char *out, si
 	return ret;
 }
 
-static int load_params(struct ingest *g, struct params *p, const char *file, int explicit_file)
+static int load_params(struct ingest *g, struct sparams *p, const char *file, int explicit_file)
 {
 	g->max_records = 0;
 	g->seed = 42;
 	g->max_file_size = 4L << 20;
-	if (params_load(p, file, explicit_file, "ingest", known_keys) < 0 ||
-	    params_long(p, "max_records", 0, LONG_MAX, &g->max_records) < 0 ||
-	    params_long(p, "seed", LONG_MIN, LONG_MAX, &g->seed) < 0 ||
-	    params_long(p, "max_file_size", 1, 1L << 30, &g->max_file_size) < 0)
+	if (sparams_load(p, file, explicit_file, "ingest", known_keys) < 0 ||
+	    sparams_long(p, "max_records", 0, LONG_MAX, &g->max_records) < 0 ||
+	    sparams_long(p, "seed", LONG_MIN, LONG_MAX, &g->seed) < 0 ||
+	    sparams_long(p, "max_file_size", 1, 1L << 30, &g->max_file_size) < 0)
 		return -1;
-	if (!g->source && params_string(p, "source", &g->source) < 0)
+	if (!g->source && sparams_string(p, "source", &g->source) < 0)
 		return -1;
-	int r = params_strings(p, "include", &g->include);
+	int r = sparams_strings(p, "include", &g->include);
 	if (r < 0)
 		return -1;
 	if (r == 0)
@@ -466,7 +466,7 @@ int builtin_ingest(int argc, char **argv)
 {
 	const char *params_file = NULL, *out = "out/raw.jsonl";
 	struct ingest g;
-	struct params p;
+	struct sparams p;
 	struct strlist args = { NULL, 0, 0 };
 	const struct option opts[] = {
 		OPT_STRING(0, "source", &g.source, "SRC", "directory, archive or http(s) URL (params: ingest.source)"),
@@ -510,6 +510,6 @@ int builtin_ingest(int argc, char **argv)
 		git_libgit2_shutdown();
 	}
 	release(&g);
-	params_release(&p);
+	sparams_release(&p);
 	return ret;
 }

@@ -40,7 +40,7 @@ static void add_separators(const char *s, struct strbuf *out)
 	strbuf_addstr(out, run);
 }
 
-void json_print(const cJSON *obj, struct strbuf *out)
+void json_print_compact(const cJSON *obj, struct strbuf *out)
 {
 	char *s = cJSON_PrintUnformatted(obj);
 
@@ -133,7 +133,7 @@ int jsonl_write_line(struct jsonl_writer *w, const char *line, size_t len)
 
 int jsonl_write(struct jsonl_writer *w, const cJSON *obj)
 {
-	json_print(obj, &w->buf);
+	json_print_compact(obj, &w->buf);
 	strbuf_addch(&w->buf, '\n');
 	w->lines++;
 	return w->buf.len >= FLUSH_AT ? flush(w) : (w->failed ? -1 : 0);

@@ -20,7 +20,7 @@
 #include "util/strbuf.h"
 
 /* Appends obj compactly, with ", " and ": " separators. */
-void json_print(const cJSON *obj, struct strbuf *out);
+void json_print_compact(const cJSON *obj, struct strbuf *out);
 
 /* Appends v pretty-printed, its lines indented by 2 * depth spaces after the first. */
 void json_pretty(const cJSON *v, int depth, struct strbuf *out);

@@ -11,7 +11,7 @@
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
-int params_error(const struct params *p, const struct ynode *n, const char *fmt, ...)
+int sparams_error(const struct sparams *p, const struct ynode *n, const char *fmt, ...)
 {
 	struct strbuf msg = STRBUF_INIT;
 	va_list ap;
@@ -53,7 +53,7 @@ static size_t edit_distance(const char *a, const char *b)
 	return d;
 }
 
-static int check_keys(const struct params *p, const char *const *known)
+static int check_keys(const struct sparams *p, const char *const *known)
 {
 	int bad = 0;
 
@@ -75,16 +75,16 @@ static int check_keys(const struct params *p, const char *const *known)
 		if (found)
 			continue;
 		if (best)
-			params_error(p, p->sec->keys[i], "unknown key '%s' in '%s' (did you mean '%s'?)",
+			sparams_error(p, p->sec->keys[i], "unknown key '%s' in '%s' (did you mean '%s'?)",
 				     k, p->section, best);
 		else
-			params_error(p, p->sec->keys[i], "unknown key '%s' in '%s'", k, p->section);
+			sparams_error(p, p->sec->keys[i], "unknown key '%s' in '%s'", k, p->section);
 		bad = 1;
 	}
 	return bad ? -1 : 0;
 }
 
-int params_load(struct params *p, const char *file, int required, const char *section,
+int sparams_load(struct sparams *p, const char *file, int required, const char *section,
 		const char *const *known)
 {
 	p->file = xstrdup(file);
@@ -107,12 +107,12 @@ int params_load(struct params *p, const char *file, int required, const char *se
 		return 0;
 	}
 	if (p->sec->type != YNODE_MAP)
-		return params_error(p, p->sec, "section '%s' must be a mapping, not %s", section,
+		return sparams_error(p, p->sec, "section '%s' must be a mapping, not %s", section,
 				    ytree_type_name(p->sec));
 	return known ? check_keys(p, known) : 0;
 }
 
-void params_release(struct params *p)
+void sparams_release(struct sparams *p)
 {
 	free(p->file);
 	free(p->section);
@@ -123,78 +123,78 @@ void params_release(struct params *p)
 	p->sec = NULL;
 }
 
-const struct ynode *params_node(const struct params *p, const char *key)
+const struct ynode *sparams_node(const struct sparams *p, const char *key)
 {
 	return p->sec ? ytree_get(p->sec, key) : NULL;
 }
 
-int params_long(const struct params *p, const char *key, long min, long max, long *val)
+int sparams_long(const struct sparams *p, const char *key, long min, long max, long *val)
 {
-	const struct ynode *n = params_node(p, key);
+	const struct ynode *n = sparams_node(p, key);
 	char *end;
 
 	if (!n)
 		return 0;
 	if (ytree_scalar_kind(n) != YS_INT)
-		return params_error(p, n, "'%s.%s' must be an integer", p->section, key);
+		return sparams_error(p, n, "'%s.%s' must be an integer", p->section, key);
 	errno = 0;
 	long v = strtol(n->str, &end, 0);
 	if (errno || *end || v < min || v > max)
-		return params_error(p, n, "'%s.%s' must be between %ld and %ld", p->section, key,
+		return sparams_error(p, n, "'%s.%s' must be between %ld and %ld", p->section, key,
 				    min, max);
 	*val = v;
 	return 0;
 }
 
-int params_double(const struct params *p, const char *key, double min, double max, double *val)
+int sparams_double(const struct sparams *p, const char *key, double min, double max, double *val)
 {
-	const struct ynode *n = params_node(p, key);
+	const struct ynode *n = sparams_node(p, key);
 
 	if (!n)
 		return 0;
 	enum yscalar_kind k = ytree_scalar_kind(n);
 	if (k != YS_INT && k != YS_FLOAT)
-		return params_error(p, n, "'%s.%s' must be a number", p->section, key);
+		return sparams_error(p, n, "'%s.%s' must be a number", p->section, key);
 	double v = strtod(n->str, NULL);
 	if (!isfinite(v) || v < min || v > max)
-		return params_error(p, n, "'%s.%s' must be between %g and %g", p->section, key,
+		return sparams_error(p, n, "'%s.%s' must be between %g and %g", p->section, key,
 				    min, max);
 	*val = v;
 	return 0;
 }
 
-int params_bool(const struct params *p, const char *key, int *val)
+int sparams_bool(const struct sparams *p, const char *key, int *val)
 {
-	const struct ynode *n = params_node(p, key);
+	const struct ynode *n = sparams_node(p, key);
 
 	if (!n)
 		return 0;
 	if (!ytree_bool(n, val))
-		return params_error(p, n, "'%s.%s' must be true or false", p->section, key);
+		return sparams_error(p, n, "'%s.%s' must be true or false", p->section, key);
 	return 0;
 }
 
-int params_string(const struct params *p, const char *key, const char **val)
+int sparams_string(const struct sparams *p, const char *key, const char **val)
 {
-	const struct ynode *n = params_node(p, key);
+	const struct ynode *n = sparams_node(p, key);
 
 	if (!n)
 		return 0;
 	if (n->type != YNODE_SCALAR || strlen(n->str) != n->len)
-		return params_error(p, n, "'%s.%s' must be a string", p->section, key);
+		return sparams_error(p, n, "'%s.%s' must be a string", p->section, key);
 	*val = n->str;
 	return 0;
 }
 
-int params_strings_node(const struct params *p, const struct ynode *n, const char *what,
+int sparams_strings_node(const struct sparams *p, const struct ynode *n, const char *what,
 			struct strlist *out)
 {
 	if (n->type != YNODE_SEQ)
-		return params_error(p, n, "'%s' must be a list of strings", what);
+		return sparams_error(p, n, "'%s' must be a list of strings", what);
 	for (size_t i = 0; i < n->n; i++) {
 		const struct ynode *it = n->items[i];
 		if (it->type != YNODE_SCALAR || !*it->str || strlen(it->str) != it->len)
-			return params_error(p, it, "'%s' must hold non-empty strings", what);
+			return sparams_error(p, it, "'%s' must hold non-empty strings", what);
 	}
 	strlist_release(out, 0);
 	for (size_t i = 0; i < n->n; i++)
@@ -202,15 +202,15 @@ int params_strings_node(const struct params *p, const struct ynode *n, const cha
 	return 1;
 }
 
-int params_strings(const struct params *p, const char *key, struct strlist *out)
+int sparams_strings(const struct sparams *p, const char *key, struct strlist *out)
 {
-	const struct ynode *n = params_node(p, key);
+	const struct ynode *n = sparams_node(p, key);
 
 	if (!n)
 		return 0;
 	struct strbuf what = STRBUF_INIT;
 	strbuf_addf(&what, "%s.%s", p->section, key);
-	int r = params_strings_node(p, n, what.buf, out);
+	int r = sparams_strings_node(p, n, what.buf, out);
 	strbuf_release(&what);
 	return r;
 }

@@ -173,7 +173,7 @@ static void wrap(struct slot *s, const char *prompt, const char *manifest)
 	cJSON_AddStringToObject(call, "tool", "apply_manifest");
 	cJSON_AddStringToObject(params, "manifest_content", manifest);
 	cJSON_AddItemToObject(call, "params", params);
-	json_print(call, &call_json);
+	json_print_compact(call, &call_json);
 	cJSON_Delete(call);
 
 	cJSON *rec = cJSON_CreateObject(), *msgs = cJSON_CreateArray();
@@ -185,7 +185,7 @@ static void wrap(struct slot *s, const char *prompt, const char *manifest)
 	cJSON_AddItemToArray(msgs, user);
 	cJSON_AddItemToArray(msgs, asst);
 	cJSON_AddItemToObject(rec, "messages", msgs);
-	json_print(rec, &s->record);
+	json_print_compact(rec, &s->record);
 	cJSON_Delete(rec);
 	strbuf_release(&call_json);
 }
@@ -295,10 +295,10 @@ static int write_report(const struct pre *p, const char *path)
 	return ret;
 }
 
-static int list_param(const struct params *pr, const char *key, struct strlist *l,
+static int list_param(const struct sparams *pr, const char *key, struct strlist *l,
 		      const char *const *def)
 {
-	int r = params_strings(pr, key, l);
+	int r = sparams_strings(pr, key, l);
 
 	if (r == 0)
 		for (; *def; def++)
@@ -306,20 +306,20 @@ static int list_param(const struct params *pr, const char *key, struct strlist *
 	return r < 0 ? -1 : 0;
 }
 
-static int load_params(struct pre *p, struct params *pr, const char *file, int explicit_file)
+static int load_params(struct pre *p, struct sparams *pr, const char *file, int explicit_file)
 {
 	p->min_size = 200;
 	p->max_size = 200 * 1024;
-	if (params_load(pr, file, explicit_file, "preprocess", known_keys) < 0 ||
-	    params_long(pr, "min_size", 0, LONG_MAX, &p->min_size) < 0 ||
-	    params_long(pr, "max_size", 0, LONG_MAX, &p->max_size) < 0 ||
+	if (sparams_load(pr, file, explicit_file, "preprocess", known_keys) < 0 ||
+	    sparams_long(pr, "min_size", 0, LONG_MAX, &p->min_size) < 0 ||
+	    sparams_long(pr, "max_size", 0, LONG_MAX, &p->max_size) < 0 ||
 	    list_param(pr, "extensions", &p->extensions, default_extensions) < 0 ||
 	    list_param(pr, "licenses", &p->licenses, default_licenses) < 0 ||
 	    list_param(pr, "keywords", &p->keyword_list, keywords_default) < 0 ||
 	    prompt_rules_load(&p->prompts, pr) < 0)
 		return -1;
 	if (p->min_size > p->max_size)
-		return params_error(pr, params_node(pr, "min_size"),
+		return sparams_error(pr, sparams_node(pr, "min_size"),
 				    "'preprocess.min_size' is larger than max_size");
 	keywords_init(&p->keywords, p->keyword_list.items, p->keyword_list.n);
 	return 0;
@@ -427,7 +427,7 @@ int builtin_preprocess(int argc, char **argv)
 		"    prompt_fallback      the prompt when no rule matches\n",
 	};
 	struct pre p;
-	struct params pr;
+	struct sparams pr;
 
 	memset(&p, 0, sizeof(p));
 	PARSE_OPTIONS_OR_RETURN(argc, argv, opts, &help, &args);
@@ -442,6 +442,6 @@ int builtin_preprocess(int argc, char **argv)
 	if (load_params(&p, &pr, params_file ? params_file : "params.yaml", params_file != NULL) == 0)
 		ret = run(&p, in, out, meta, rejects, report, jobs ? jobs : pool_default_jobs());
 	release(&p);
-	params_release(&pr);
+	sparams_release(&pr);
 	return ret;
 }

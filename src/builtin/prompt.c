@@ -50,58 +50,58 @@ static void load_defaults(struct prompt_rules *r)
 	}
 }
 
-static int load_rule(struct prompt_rule *rule, const struct params *p, const struct ynode *n)
+static int load_rule(struct prompt_rule *rule, const struct sparams *p, const struct ynode *n)
 {
 	static const char *const keys[] = { "name", "words", "prompt" };
 	const struct ynode *v[3];
 
 	if (n->type != YNODE_MAP)
-		return params_error(p, n, "each of 'preprocess.prompt_rules' must be a mapping "
+		return sparams_error(p, n, "each of 'preprocess.prompt_rules' must be a mapping "
 				    "with name, words and prompt");
 	for (size_t k = 0; k < n->n; k++)
 		if (strcmp(n->keys[k]->str, "name") && strcmp(n->keys[k]->str, "words") &&
 		    strcmp(n->keys[k]->str, "prompt"))
-			return params_error(p, n->keys[k], "unknown key '%s' in a prompt rule "
+			return sparams_error(p, n->keys[k], "unknown key '%s' in a prompt rule "
 					    "(it takes name, words and prompt)", n->keys[k]->str);
 	for (int k = 0; k < 3; k++) {
 		v[k] = ytree_get(n, keys[k]);
 		if (!v[k])
-			return params_error(p, n, "a prompt rule needs '%s'", keys[k]);
+			return sparams_error(p, n, "a prompt rule needs '%s'", keys[k]);
 	}
 	if (v[0]->type != YNODE_SCALAR || !*v[0]->str)
-		return params_error(p, v[0], "a prompt rule's 'name' must be a non-empty string");
+		return sparams_error(p, v[0], "a prompt rule's 'name' must be a non-empty string");
 	if (v[2]->type != YNODE_SCALAR || !*v[2]->str)
-		return params_error(p, v[2], "a prompt rule's 'prompt' must be a non-empty string");
+		return sparams_error(p, v[2], "a prompt rule's 'prompt' must be a non-empty string");
 	rule->name = v[0]->str;
 	rule->opening = v[2]->str;
-	return params_strings_node(p, v[1], "words", &rule->words) < 0 ? -1 : 0;
+	return sparams_strings_node(p, v[1], "words", &rule->words) < 0 ? -1 : 0;
 }
 
-int prompt_rules_load(struct prompt_rules *r, const struct params *p)
+int prompt_rules_load(struct prompt_rules *r, const struct sparams *p)
 {
-	const struct ynode *n = params_node(p, "prompt_rules");
+	const struct ynode *n = sparams_node(p, "prompt_rules");
 
 	r->rules = NULL;
 	r->n = 0;
 	r->fallback = "Apply the Kubernetes manifest";
-	if (params_string(p, "prompt_fallback", &r->fallback) < 0)
+	if (sparams_string(p, "prompt_fallback", &r->fallback) < 0)
 		return -1;
 	if (!*r->fallback)
-		return params_error(p, params_node(p, "prompt_fallback"),
+		return sparams_error(p, sparams_node(p, "prompt_fallback"),
 				    "'preprocess.prompt_fallback' must not be empty");
 	if (!n) {
 		load_defaults(r);
 		return 0;
 	}
 	if (n->type != YNODE_SEQ)
-		return params_error(p, n, "'preprocess.prompt_rules' must be a list of rules");
+		return sparams_error(p, n, "'preprocess.prompt_rules' must be a list of rules");
 	r->rules = xcalloc(n->n + 1, sizeof(*r->rules));
 	for (size_t i = 0; i < n->n; i++) {
 		r->n++;
 		if (load_rule(&r->rules[i], p, n->items[i]) < 0)
 			return -1;
 		if (!strcmp(r->rules[i].name, "fallback"))
-			return params_error(p, n->items[i], "the prompt type 'fallback' is reserved "
+			return sparams_error(p, n->items[i], "the prompt type 'fallback' is reserved "
 					    "for prompt_fallback");
 	}
 	return 0;

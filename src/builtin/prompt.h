@@ -32,7 +32,7 @@ struct prompt_rules {
 };
 
 /* Reads preprocess.prompt_rules and prompt_fallback, or the defaults. 0 or -1 (reported). */
-int prompt_rules_load(struct prompt_rules *r, const struct params *p);
+int prompt_rules_load(struct prompt_rules *r, const struct sparams *p);
 void prompt_rules_release(struct prompt_rules *r);
 
 /* Appends the prompt for path to out; returns the prompt type's name. */

@@ -7,9 +7,9 @@
 
 static const long default_edges[] = { 1024, 4096, 16384, 65536, 204800 };
 
-int size_buckets_load(struct size_buckets *b, const struct params *p, const char *key)
+int size_buckets_load(struct size_buckets *b, const struct sparams *p, const char *key)
 {
-	const struct ynode *n = params_node(p, key);
+	const struct ynode *n = sparams_node(p, key);
 
 	b->edges = NULL;
 	b->n = 0;
@@ -21,7 +21,7 @@ int size_buckets_load(struct size_buckets *b, const struct params *p, const char
 		return 0;
 	}
 	if (n->type != YNODE_SEQ || !n->n || n->n > 64)
-		return params_error(p, n, "'%s.%s' must be a list of 1 to 64 byte sizes", p->section, key);
+		return sparams_error(p, n, "'%s.%s' must be a list of 1 to 64 byte sizes", p->section, key);
 	b->edges = xcalloc(n->n, sizeof(*b->edges));
 	for (size_t i = 0; i < n->n; i++) {
 		const struct ynode *it = n->items[i];
@@ -31,7 +31,7 @@ int size_buckets_load(struct size_buckets *b, const struct params *p, const char
 			 ? strtol(it->str, &end, 0) : -1;
 		if (errno || v <= 0 || (i && v <= b->edges[i - 1])) {
 			size_buckets_release(b);
-			return params_error(p, it, "'%s.%s' must hold ascending positive integers",
+			return sparams_error(p, it, "'%s.%s' must hold ascending positive integers",
 					    p->section, key);
 		}
 		b->edges[b->n++] = v;

@@ -17,7 +17,7 @@ struct size_buckets {
 };
 
 /* Reads `key` of p's section, or the default edges. 0, or -1 (reported). */
-int size_buckets_load(struct size_buckets *b, const struct params *p, const char *key);
+int size_buckets_load(struct size_buckets *b, const struct sparams *p, const char *key);
 /* Appends the label of bucket i (0 .. b->n) to out. */
 void size_bucket_name(const struct size_buckets *b, int i, struct strbuf *out);
 /* Appends the label of size's bucket to out. */

@@ -168,7 +168,7 @@ int builtin_validate(int argc, char **argv)
 		"    log_violations      log at most this many violating records (default 20)\n",
 	};
 	struct val v;
-	struct params pr;
+	struct sparams pr;
 
 	memset(&v, 0, sizeof(v));
 	v.log_violations = 20;
@@ -181,9 +181,9 @@ int builtin_validate(int argc, char **argv)
 		return 2;
 	}
 	int ret = 2;
-	if (params_load(&pr, params_file ? params_file : "params.yaml", params_file != NULL,
+	if (sparams_load(&pr, params_file ? params_file : "params.yaml", params_file != NULL,
 			"validate", known_keys) == 0 &&
-	    params_long(&pr, "log_violations", 0, 1000000, &v.log_violations) == 0) {
+	    sparams_long(&pr, "log_violations", 0, 1000000, &v.log_violations) == 0) {
 		static const struct linemap_ops ops = { sizeof(struct slot), prepare, map, reduce,
 							release_slot };
 		ret = 1;
@@ -194,6 +194,6 @@ int builtin_validate(int argc, char **argv)
 			ret = 0;
 		}
 	}
-	params_release(&pr);
+	sparams_release(&pr);
 	return ret;
 }

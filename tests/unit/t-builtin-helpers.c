@@ -82,7 +82,7 @@ static void test_k8s(void)
 static void test_prompt(void)
 {
 	struct prompt_rules r;
-	struct params p = { (char *)"params.yaml", (char *)"preprocess", NULL, NULL };
+	struct sparams p = { (char *)"params.yaml", (char *)"preprocess", NULL, NULL };
 	struct strbuf sb = STRBUF_INIT;
 
 	ok(prompt_rules_load(&r, &p) == 0, "default prompt rules load");
@@ -127,7 +127,7 @@ static void test_prng(void)
 
 static void test_buckets(void)
 {
-	struct params p = { (char *)"params.yaml", (char *)"bias", NULL, NULL };
+	struct sparams p = { (char *)"params.yaml", (char *)"bias", NULL, NULL };
 	struct size_buckets b;
 	struct strbuf sb = STRBUF_INIT;
 
@@ -202,17 +202,17 @@ static void test_counter_json(void)
 	counter_add(&c, "C", 5);
 	is_int((int)counter_get(&c, "a"), 100, "counts add up");
 	cJSON *o = counter_to_json(&c);
-	json_print(o, &sb);
+	json_print_compact(o, &sb);
 	is_str(sb.buf, "{\"C\": 5, \"a\": 100, \"b\": 100}", "keys in byte order, Python separators");
 	cJSON_Delete(o);
 	strbuf_reset(&sb);
 	cJSON *s = cJSON_CreateString("a: b, c");
-	json_print(s, &sb);
+	json_print_compact(s, &sb);
 	is_str(sb.buf, "\"a: b, c\"", "separators inside strings are left alone");
 	cJSON_Delete(s);
 	strbuf_reset(&sb);
 	s = cJSON_CreateString("q\"x:,");
-	json_print(s, &sb);
+	json_print_compact(s, &sb);
 	is_str(sb.buf, "\"q\\\"x:,\"", "escaped quotes do not end the string");
 	cJSON_Delete(s);
 	counter_release(&c);
@@ -233,7 +233,7 @@ static void test_blobsha(void)
 
 static void test_iac(void)
 {
-	struct params p = { (char *)"params.yaml", (char *)"bias", NULL, NULL };
+	struct sparams p = { (char *)"params.yaml", (char *)"bias", NULL, NULL };
 	struct iac_rules r;
 	struct k8s_scan s;
 	const char *isvc = "apiVersion: v1\nkind: Secret\n---\napiVersion: serving.kserve.io/v1beta1\nkind: InferenceService\n";
