@@ -75,6 +75,21 @@ static void test_k8s(void)
 	ok(scan_ok("", 0, 1), "an empty file has no documents");
 	ok(k8s_scan("a: [1, 2\n", 9, &s) < 0 && s.problem && s.line >= 1, "a syntax error is reported");
 	k8s_scan_release(&s);
+	/* hostile input: deep nesting, alias bombs, NUL bytes end cleanly */
+	char *deep = malloc(200001);
+	memset(deep, '[', 100000);
+	memset(deep + 100000, ']', 100000);
+	deep[200000] = '\0';
+	ok(k8s_scan(deep, 200000, &s) == 0 && s.ndocs == 1 && s.docs[0].root == K8S_ROOT_SEQ,
+	   "100000 nested lists parse without recursion");
+	k8s_scan_release(&s);
+	free(deep);
+	const char *bomb = "a: &a [x, x]\nb: &b [*a, *a]\nc: &c [*b, *b]\nkind: *c\napiVersion: v1\n";
+	ok(k8s_scan(bomb, strlen(bomb), &s) == 0 && s.ndocs == 1 && !s.docs[0].kind,
+	   "aliases are not expanded; an alias kind is no name");
+	k8s_scan_release(&s);
+	ok(k8s_scan("kind: a\0b\n", 10, &s) < 0, "a NUL byte is a syntax error");
+	k8s_scan_release(&s);
 	is_int((int)k8s_api_group_len("apps/v1"), 4, "the API group's length");
 	is_int((int)k8s_api_group_len("v1"), 0, "the core group is empty");
 }
