@@ -8,6 +8,13 @@
 
 enum field { F_NONE, F_API_VERSION, F_KIND };
 
+/*
+ * Deeper nesting is refused: libyaml's scanner rechecks every open flow
+ * level for each token, so a 200 KB file of '[' would take over a minute.
+ * Real manifests stay far below this.
+ */
+#define MAX_DEPTH 512
+
 /* The walk's state inside one document. */
 struct walk {
 	struct k8s_doc doc; /* the document being read */
@@ -134,10 +141,16 @@ int k8s_scan(const char *text, size_t len, struct k8s_scan *s)
 			leaf(&w, &ev);
 			break;
 		case YAML_SEQUENCE_START_EVENT:
-			collection_start(&w, K8S_ROOT_SEQ);
-			break;
 		case YAML_MAPPING_START_EVENT:
-			collection_start(&w, K8S_ROOT_MAP);
+			collection_start(&w, ev.type == YAML_SEQUENCE_START_EVENT ? K8S_ROOT_SEQ
+										   : K8S_ROOT_MAP);
+			if (w.depth > MAX_DEPTH) {
+				s->problem = "nested more than 512 levels deep";
+				s->line = ev.start_mark.line + 1;
+				s->col = ev.start_mark.column + 1;
+				ret = -1;
+				done = 1;
+			}
 			break;
 		case YAML_SEQUENCE_END_EVENT:
 		case YAML_MAPPING_END_EVENT:

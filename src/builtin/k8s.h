@@ -29,8 +29,9 @@ struct k8s_scan {
 
 /*
  * Parses text[0..len) (every document) into s (zeroed by the call).
- * Returns 0, or -1 when the text is not valid YAML (then s->problem, line
- * and col say why; the documents before the error are kept). Never reports.
+ * Returns 0, or -1 when the text is not valid YAML or nests more than 512
+ * collections deep (then s->problem, line and col say why; the documents
+ * before the error are kept). Never reports.
  */
 int k8s_scan(const char *text, size_t len, struct k8s_scan *s);
 void k8s_scan_release(struct k8s_scan *s);
