@@ -17,8 +17,7 @@ trap 'rm -rf "$TMP"' EXIT
 
 B=${BUILD:-build}
 cc -O2 -Isrc -o "$TMP/pii-corpus" bench/pii-corpus.c \
-	$B/builtin/pii_assign.o $B/builtin/pii_names.o $B/builtin/pii_text.o \
-	$B/builtin/pii_yaml.o $B/builtin/redact.o $B/util/strbuf.o $B/util/xalloc.o \
+	$B/builtin/pii_*.o $B/builtin/redact.o $B/util/strbuf.o $B/util/xalloc.o \
 	$B/util/fs.o $B/util/error.o $(pkg-config --libs yaml-0.1)
 
 find "$DIR" -type f -exec cat {} + >"$TMP/all"

@@ -3,12 +3,15 @@
  * find candidate items, and the name/value classification they share.
  *
  * pii_find() runs the text scanners (pii_text.c: token patterns, IPv4,
- * e-mail, URL credentials, PEM keys, bearer tokens; pii_assign.c: secret-named
- * assignments, keys, flags and env pairs written as text), then, when the
- * text holds anything the YAML structure decides (a secret-named key, a
- * `kind: Secret`, an env `name:`), the libyaml pass (pii_yaml.c). Candidates
- * may overlap; redact.c drops the dotted quads that are versions, then merges
- * overlapping candidates into one item of the most specific kind.
+ * e-mail, URL credentials, PEM keys, bearer tokens; pii_assign.c, reading
+ * fields with pii_field.c: secret-named assignments, keys, flags and env
+ * pairs written as text), then, when the text holds something only the YAML
+ * structure decides (a `kind: Secret`, an env pair the text cannot pair, a
+ * secret-named --flag given as a list item), the libyaml pass (pii_yaml.c),
+ * and if that cannot parse, Secret data read from the text
+ * (pii_secret_text.c). Candidates may overlap; redact.c drops the dotted
+ * quads that are versions, then merges overlapping candidates into one item
+ * of the most specific kind.
  */
 #ifndef REPRO_PII_H
 #define REPRO_PII_H

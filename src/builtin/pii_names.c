@@ -45,13 +45,21 @@ int pii_name_is_secret(const char *name, size_t n)
 		"password", "passwd", "pwd", "passphrase", "token", "secret",
 		"apikey", "accesskey", "secretkey", "privatekey",
 	};
+	static const char *const ends3[] = { "ord", "swd", "pwd", "ase", "ken", "ret", "key" };
 	char tail[NAME_TAIL];
-	size_t k, i = n;
+	size_t k, i = n, m;
+	char last3[3];
 
-	while (i > 0 && !pii_isalnum((unsigned char)name[i - 1]))
-		i--;
-	/* every suffix ends in d, e, n, t or y: most names stop here */
-	if (!i || !strchr("deNnTtYyDE", name[i - 1]))
+	/* the last three alphanumerics first: most names stop here */
+	for (m = 3; i > 0 && m > 0; i--)
+		if (pii_isalnum((unsigned char)name[i - 1]))
+			last3[--m] = (char)lower((unsigned char)name[i - 1]);
+	if (m)
+		return 0;
+	for (m = 0; m < sizeof(ends3) / sizeof(*ends3); m++)
+		if (!memcmp(last3, ends3[m], 3))
+			break;
+	if (m == sizeof(ends3) / sizeof(*ends3))
 		return 0;
 	if (memmem(name, n, "REDACTED", 8))
 		return 0; /* a replacement token (REDACTED_TOKEN=...) names nothing */

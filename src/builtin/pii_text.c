@@ -222,7 +222,7 @@ static size_t scan_ipv4(struct text_scan *ts, size_t i)
 static int in_url_authority(const unsigned char *t, size_t l)
 {
 	size_t p = l;
-	while (p > 0 && l - p < AUTHORITY_MAX && !strchr(" \t\r\n\"'<>@,;()[]{}/`", t[p - 1]))
+	while (p > 0 && l - p < AUTHORITY_MAX && !strchr(" \t\r\n\"'<>@,;()[]{}/?#&`", t[p - 1]))
 		p--;
 	return p >= 2 && t[p - 1] == '/' && t[p - 2] == '/';
 }

@@ -113,7 +113,13 @@ test_expect_success 'hostile input: a 4 MB line, deep nesting, many unclosed mar
 	test_cmp deep out &&
 	awk "BEGIN { print \"kind: Secret\"; for (i = 0; i < 20000; i++) print \"-----BEGIN RSA PRIVATE KEY----- sk-\" i \" a@\" }" >markers &&
 	repro builtin redact markers >out &&
-	test "$(lines markers)" = "$(lines out)"
+	test "$(lines markers)" = "$(lines out)" &&
+	awk "BEGIN { for (i = 0; i < 50000; i++) printf \"-----BEGIN RSA PRIVATE KEY-----\"; print \"\" }" >begins &&
+	repro builtin redact begins >out &&
+	test "$(lines begins)" = "$(lines out)" &&
+	awk "BEGIN { printf \"- {\"; for (i = 0; i < 50000; i++) printf \"name: X_TOKEN, \"; print \"}\" }" >flow &&
+	repro builtin redact flow >out &&
+	test_cmp flow out
 '
 
 test_done
