@@ -27,7 +27,12 @@ command -v /usr/bin/time >/dev/null || { echo "bench: needs GNU time (/usr/bin/t
 W=$(mktemp -d "${TMPDIR:-/tmp}/repro-bench.XXXXXX")
 NGINX_PID=""
 cleanup() {
-	[ -n "$NGINX_PID" ] && kill -QUIT "$NGINX_PID" 2>/dev/null
+	[ -z "$NGINX_PID" ] && [ -s "$W/nginx/logs/nginx.pid" ] && NGINX_PID=$(cat "$W/nginx/logs/nginx.pid")
+	if [ -n "$NGINX_PID" ]; then
+		kill -QUIT "$NGINX_PID" 2>/dev/null
+		i=0
+		while kill -0 "$NGINX_PID" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	fi
 	rm -rf "$W"
 }
 trap cleanup EXIT INT TERM
@@ -149,11 +154,11 @@ mkdir -p "$W/x8"
 for i in 1 2 3 4 5 6 7 8; do ln -s "$CORPUS/files" "$W/x8/c$i"; done
 tar --hard-dereference -chf - -C "$W/x8" . | gzip -n -1 >"$D/data/k8s-x8.tar.gz"
 nginx -p "$D" -c "$D/nginx.conf"
-NGINX_PID=$(cat "$D/logs/nginx.pid" 2>/dev/null || sleep 0.2; cat "$D/logs/nginx.pid")
 i=0
-until curl -s -o /dev/null "http://127.0.0.1:$PORT/"; do
+until curl -s -o /dev/null "http://127.0.0.1:$PORT/" && [ -s "$D/logs/nginx.pid" ]; do
 	i=$((i + 1)); [ $i -gt 100 ] && { echo "bench: nginx not ready" >&2; exit 1; }; sleep 0.05
 done
+NGINX_PID=$(cat "$D/logs/nginx.pid")
 echo
 echo "ingest over HTTP from nginx on 127.0.0.1 ($RUNS runs):"
 for a in k8s.tar.gz k8s-x8.tar.gz; do
