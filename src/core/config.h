@@ -31,7 +31,9 @@ char *config_get(const struct config *c, const char *key);
 int config_get_int(const struct config *c, const char *key, int def, int *out);
 /* Sets (value != NULL) or removes (value == NULL) a key in one file. */
 int config_set(struct config *c, const char *key, const char *value, int local);
-/* Calls fn for every key matching the regular expression (both levels). */
+/* Calls fn for every key matching the regular expression (both levels);
+ * regex NULL means every key. (libgit2 1.5 leaks a little memory for each
+ * key a regex does not match: callers that can should pass NULL and filter.) */
 int config_foreach(const struct config *c, const char *regex,
 		   int (*fn)(const char *key, const char *value, void *ctx), void *ctx);
 
