@@ -188,29 +188,24 @@ static int remote_list(int argc, char **argv, struct project *p)
 }
 
 struct key_collect {
+	const char *prefix;  /* "remote.NAME." */
 	struct strlist keys; /* full config keys of one remote */
 };
 
 static int collect_key(const char *key, const char *value, void *ctx)
 {
 	struct key_collect *kc = ctx;
+	size_t pl = strlen(kc->prefix);
 
 	(void)value;
+	/* the remote's own keys: "remote.NAME.KEY", KEY without a dot */
+	if (strncmp(key, kc->prefix, pl) || strchr(key + pl, '.'))
+		return 0;
 	for (int i = 0; i < kc->keys.n; i++)
 		if (!strcmp(kc->keys.items[i], key))
 			return 0;
 	strlist_push(&kc->keys, xstrdup(key));
 	return 0;
-}
-
-/* A regular expression matching exactly the string s. */
-static void regex_quote(struct strbuf *sb, const char *s)
-{
-	for (; *s; s++) {
-		if (strchr(".^$*+?()[]{}|\\", *s))
-			strbuf_addch(sb, '\\');
-		strbuf_addch(sb, *s);
-	}
 }
 
 static int remote_remove(int argc, char **argv, struct project *p)
@@ -220,7 +215,7 @@ static int remote_remove(int argc, char **argv, struct project *p)
 	const struct command_help help = { "repro remote remove NAME", "Remove a remote and its settings.",
 					   NULL };
 	struct key_collect kc = { 0 };
-	struct strbuf re = STRBUF_INIT;
+	struct strbuf prefix = STRBUF_INIT;
 	int ret = 0;
 
 	PARSE_OPTIONS_OR_RETURN(argc, argv, opts, &help, &args);
@@ -235,10 +230,9 @@ static int remote_remove(int argc, char **argv, struct project *p)
 		strlist_release(&args, 0);
 		return ret;
 	}
-	strbuf_addstr(&re, "^remote\\.");
-	regex_quote(&re, name);
-	strbuf_addstr(&re, "\\.");
-	config_foreach(&p->config, re.buf, collect_key, &kc);
+	strbuf_addf(&prefix, "remote.%s.", name);
+	kc.prefix = prefix.buf;
+	config_foreach(&p->config, NULL, collect_key, &kc);
 	for (int i = 0; i < kc.keys.n; i++)
 		if (config_set(&p->config, kc.keys.items[i], NULL, 0) < 0 ||
 		    config_set(&p->config, kc.keys.items[i], NULL, 1) < 0)
@@ -249,7 +243,7 @@ static int remote_remove(int argc, char **argv, struct project *p)
 		ret = EXIT_USAGE;
 	free(def);
 	strlist_release(&kc.keys, 1);
-	strbuf_release(&re);
+	strbuf_release(&prefix);
 	strlist_release(&args, 0);
 	return ret;
 }

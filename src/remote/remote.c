@@ -78,20 +78,21 @@ char *remote_setting(const struct remote *r, const struct config *c, const char 
 	return v;
 }
 
+/* Collects NAME from every "remote.NAME.url" key. */
 static int collect_name(const char *key, const char *value, void *ctx)
 {
 	struct strlist *l = ctx;
 	const char *dot = strrchr(key, '.');
 
 	(void)value;
-	if (dot && dot > key + 7)
+	if (!strncmp(key, "remote.", 7) && dot && dot > key + 7 && !strcmp(dot, ".url"))
 		strlist_push(l, xstrndup(key + 7, (size_t)(dot - key - 7)));
 	return 0;
 }
 
 int remote_names(const struct config *c, struct strlist *out)
 {
-	return config_foreach(c, "^remote\\..*\\.url$", collect_name, out);
+	return config_foreach(c, NULL, collect_name, out);
 }
 
 /* Picks the remote to use when none was named. */

@@ -9,8 +9,7 @@ command -v nginx >/dev/null 2>&1 || skip_all "nginx is not installed (apt-get in
 test -f /usr/lib/nginx/modules/ngx_http_dav_ext_module.so ||
 	skip_all "nginx's WebDAV module is not installed (apt-get install libnginx-mod-http-dav-ext)"
 
-port=$(test_free_port)
-while (echo >/dev/tcp/127.0.0.1/$((port + 1))) 2>/dev/null; do port=$(test_free_port $port); done
+port=$(test_free_port 0 2) || skip_all "no two free ports in a row"
 if ! "$SERVICES/webdav-up.sh" "$TRASH/nginx" "$port" >"$TRASH/nginx-up.log" 2>&1; then
 	skip_all "nginx did not start: $(tail -1 "$TRASH/nginx-up.log")"
 fi

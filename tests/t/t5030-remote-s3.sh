@@ -11,9 +11,8 @@ for b in radosgw ceph-mon ceph-osd monmaptool radosgw-admin; do
 		skip_all "$b is missing (apt-get install --no-install-recommends radosgw ceph-mon ceph-osd)"
 done
 
-s3port=$(test_free_port 1)
-monport=$(test_free_port 2)
-[ "$monport" = "$s3port" ] && monport=$(test_free_port 3)
+s3port=$(test_free_port 1 2) || skip_all "no two free ports in a row"
+monport=$((s3port + 1))
 test_atexit "\"$SERVICES/rgw-down.sh\" \"$TRASH/rgw\""
 if ! "$SERVICES/rgw-up.sh" "$TRASH/rgw" "$s3port" "$monport" >"$TRASH/rgw-up.log" 2>&1; then
 	skip_all "the RADOS Gateway did not start: $(tail -1 "$TRASH/rgw-up.log")"
