@@ -420,6 +420,13 @@ int run_stages(struct session *ss, const struct run_options *opts, const unsigne
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
+	/* A parent may hand us these signals blocked (test harnesses, some CI
+	 * runners do); Ctrl-C must still reach the handler. */
+	sigset_t unblock, old_mask;
+	sigemptyset(&unblock);
+	sigaddset(&unblock, SIGINT);
+	sigaddset(&unblock, SIGTERM);
+	sigprocmask(SIG_UNBLOCK, &unblock, &old_mask);
 
 	for (;;) {
 		if (interrupted && !sc.stop_new) {
@@ -444,6 +451,7 @@ int run_stages(struct session *ss, const struct run_options *opts, const unsigne
 	progress_done(&sc.progress);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
+	sigprocmask(SIG_SETMASK, &old_mask, NULL);
 	if (sc.ex.ops)
 		sc.ex.ops->release(&sc.ex);
 	for (size_t i = 0; i < n; i++)
