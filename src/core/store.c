@@ -54,9 +54,9 @@ struct store {
 };
 
 /* Queues temporary file `tmp` as object hex unless the object exists. */
-static void keep_temp(struct store *s, char *tmp, const char *hex)
+static void keep_temp(struct store *s, char *tmp, const char *hex, int check)
 {
-	if (cache_has_object(s->c, hex))
+	if (check && cache_has_object(s->c, hex))
 		unlink(tmp);
 	else
 		cache_batch_add(s->b, tmp, hex);
@@ -80,7 +80,7 @@ static int store_buffer(struct store *s, const char *buf, size_t len, const char
 		errno = e;
 		return -1;
 	}
-	keep_temp(s, tmp, hex);
+	keep_temp(s, tmp, hex, 0);
 	return 0;
 }
 
@@ -115,7 +115,7 @@ static int store_stream(struct store *s, int fd, char *buf, size_t n, char hex[H
 		return -1;
 	}
 	hash_stream_final(&hs, hex);
-	keep_temp(s, tmp, hex);
+	keep_temp(s, tmp, hex, 1);
 	return 0;
 }
 
@@ -136,7 +136,7 @@ static int store_clone(struct store *s, int fd, char hex[HASH_HEX_LEN + 1], uint
 		if (rfd >= 0)
 			close(rfd);
 		if (!r) {
-			keep_temp(s, tmp, hex);
+			keep_temp(s, tmp, hex, 1);
 			return 0;
 		}
 	}
