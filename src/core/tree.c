@@ -315,12 +315,13 @@ static void sink_compare(void *ctx, const char *data, size_t len)
 
 int tree_parse(const char *buf, size_t len, const char *name, struct tree *t)
 {
-	cJSON *json = cJSON_ParseWithLength(buf, len);
+	const char *end = NULL;
+	cJSON *json = cJSON_ParseWithLengthOpts(buf, len, &end, 0);
 	const cJSON *item;
 	size_t i = 0;
 	int ret = 0;
 
-	if (!json || !cJSON_IsArray(json)) {
+	if (!json || !cJSON_IsArray(json) || end != buf + len) {
 		cJSON_Delete(json);
 		return error("corrupt manifest '%s': not a JSON array", name);
 	}
