@@ -340,7 +340,8 @@ static void walk_task(void *ctx, void *task, int w, struct workq *q)
 		walk_entry(wk, d, dirfd(dir), de, q);
 	}
 	closedir(dir);
-	qsort(d->items, d->n, sizeof(*d->items), item_cmp);
+	if (d->n > 1)
+		qsort(d->items, d->n, sizeof(*d->items), item_cmp);
 }
 
 static void count(const struct wdir *d, struct walk_result *r)
