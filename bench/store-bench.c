@@ -3,13 +3,16 @@
  * cache_checkout) for bench/store.sh, and times commands.
  *
  *   store-bench gen DIR NFILES [PERDIR]   files of 1-4 KB, PERDIR per sub-directory
+ *   store-bench bigfile FILE MIB          a file of MIB MiB of pseudo-random bytes
  *   store-bench hash PATH STATE [-j N]    hash_path through the state file STATE
+ *   store-bench hashfile FILE             hash_file (no state): prints the sha256
  *   store-bench store PATH REPRODIR       cache_store_path into REPRODIR/cache
  *   store-bench checkout ID PATH REPRODIR cache_checkout of ID to PATH
  *   store-bench time CMD [ARG...]         runs CMD; prints "SECONDS MAXRSS_KB"
  *
  * PATH and REPRODIR are relative to the current directory, which plays the
- * project root. hash/store/checkout print "ID NFILES" on stdout.
+ * project root. hash/store/checkout print "ID NFILES" on stdout. JOBS in
+ * the environment sets the number of threads, LINKS the link types.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -71,6 +74,34 @@ static int gen(const char *dir, long n, long perdir)
 		}
 	}
 	strbuf_release(&p);
+	return 0;
+}
+
+static int bigfile(const char *path, long mib)
+{
+	uint64_t *buf = malloc(1 << 20);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	if (!buf || fd < 0)
+		return perror(path), 1;
+	for (long i = 0; i < mib; i++) {
+		for (size_t k = 0; k < (1 << 20) / 8; k++)
+			buf[k] = next();
+		if (write_all(fd, buf, 1 << 20) < 0)
+			return perror(path), 1;
+	}
+	free(buf);
+	return close(fd) < 0;
+}
+
+static int do_hashfile(const char *path)
+{
+	char hex[HASH_HEX_LEN + 1];
+	uint64_t size;
+
+	if (hash_file(path, hex, &size) < 0)
+		return perror(path), 1;
+	printf("%s %llu\n", hex, (unsigned long long)size);
 	return 0;
 }
 
@@ -167,6 +198,10 @@ int main(int argc, char **argv)
 
 	if (!strcmp(cmd, "gen") && argc >= 4)
 		return gen(argv[2], atol(argv[3]), argc > 4 ? atol(argv[4]) : 1000);
+	if (!strcmp(cmd, "bigfile") && argc == 4)
+		return bigfile(argv[2], atol(argv[3]));
+	if (!strcmp(cmd, "hashfile") && argc == 3)
+		return do_hashfile(argv[2]);
 	if (!strcmp(cmd, "time") && argc >= 3)
 		return run_time(argv + 2);
 	if (!strcmp(cmd, "hash") && argc >= 4)
