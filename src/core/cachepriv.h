@@ -30,10 +30,10 @@ void walk_to_tree(const struct walk_result *r, struct tree *t);
 void walk_info(const struct walk_result *r, struct hashinfo *out, struct strbuf *manifest);
 /*
  * lstat()s a top-level workspace path; a symlink is followed when it leads
- * into the project. Returns 0 with *st filled, 1 when path does not exist,
- * -1 (reported) otherwise.
+ * into the project (or into `also`, which may be NULL). Returns 0 with *st
+ * filled, 1 when path does not exist, -1 (reported) otherwise.
  */
-int resolve_top(const char *path, struct stat *st);
+int resolve_top(const char *path, struct stat *st, const char *also);
 
 /* "ab/cdef...": an object's path relative to the cache directory. */
 void object_rel(const char *id, char rel[HASH_ID_MAX + 1]);

@@ -156,7 +156,8 @@ void walk_info(const struct walk_result *r, struct hashinfo *out, struct strbuf 
 
 static int hash_dir(struct hasher *h, const char *path, struct hashinfo *out, struct tree *t)
 {
-	struct walk_opts o = { .follow = 1, .state = h->state, .nthreads = h->nthreads };
+	struct walk_opts o = { .follow = 1, .state = h->state, .nthreads = h->nthreads,
+			       .also_inside = h->cache_real };
 	struct walk_result r;
 	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
@@ -175,7 +176,7 @@ static int hash_dir(struct hasher *h, const char *path, struct hashinfo *out, st
 	return ret;
 }
 
-int resolve_top(const char *path, struct stat *st)
+int resolve_top(const char *path, struct stat *st, const char *also)
 {
 	if (lstat(path, st) < 0) {
 		if (errno == ENOENT)
@@ -191,7 +192,7 @@ int resolve_top(const char *path, struct stat *st)
 		ret = -1;
 	else if (!real)
 		ret = error("'%s' is a broken symlink:", path);
-	else if (!real_inside(real, root))
+	else if (!real_allowed(real, root, also))
 		ret = error("'%s' is a symlink to '%s', outside the project: only symlinks into the project are followed",
 			    path, real);
 	else if (stat(real, st) < 0)
@@ -204,7 +205,7 @@ int resolve_top(const char *path, struct stat *st)
 int hash_path(struct hasher *h, const char *path, struct hashinfo *out, struct tree *t)
 {
 	struct stat st;
-	int ret = resolve_top(path, &st);
+	int ret = resolve_top(path, &st, h->cache_real);
 
 	memset(out, 0, sizeof(*out));
 	if (ret)

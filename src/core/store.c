@@ -308,7 +308,8 @@ static int store_manifest(struct store *s, const struct strbuf *m, const char *i
 
 static int store_dir(struct cache *c, struct hasher *h, const char *path, struct hashinfo *out)
 {
-	struct walk_opts o = { .follow = 1, .state = h->state, .nthreads = h->nthreads };
+	struct walk_opts o = { .follow = 1, .state = h->state, .nthreads = h->nthreads,
+			       .also_inside = h->cache_real };
 	struct walk_result r;
 	struct strbuf manifest = STRBUF_INIT;
 	int nbufs = workers_count(h->nthreads);
@@ -352,7 +353,7 @@ static int store_dir(struct cache *c, struct hasher *h, const char *path, struct
 int cache_store_path(struct cache *c, struct hasher *h, const char *path, struct hashinfo *out)
 {
 	struct stat st;
-	int ret = resolve_top(path, &st);
+	int ret = resolve_top(path, &st, h->cache_real);
 
 	memset(out, 0, sizeof(*out));
 	if (ret)

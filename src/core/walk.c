@@ -58,6 +58,11 @@ int real_inside(const char *real, const char *root)
 	return !strncmp(real, root, n) && (real[n] == '\0' || real[n] == '/');
 }
 
+int real_allowed(const char *real, const char *root, const char *also)
+{
+	return real_inside(real, root) || (also && real_inside(real, also));
+}
+
 struct wdir;
 
 /* One entry of a directory being listed. */
@@ -199,7 +204,7 @@ static void follow_symlink(const struct walk *wk, struct wdir *d, const char *na
 		dir_error(wk, d, name, "is a broken symlink", errno);
 		return;
 	}
-	if (!real_inside(real, wk->root_real)) {
+	if (!real_allowed(real, wk->root_real, wk->o->also_inside)) {
 		struct strbuf msg = STRBUF_INIT;
 		strbuf_addstr(&msg, "is a symlink to '");
 		path_quote(&msg, real);

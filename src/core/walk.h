@@ -71,6 +71,7 @@ struct walk_result {
 
 struct walk_opts {
 	int follow;           /* hashing mode (see above) */
+	const char *also_inside; /* real path of another directory symlinks may lead into, or NULL */
 	struct state *state;  /* look hashes up here; may be NULL */
 	int nthreads;         /* <= 0: one per core */
 };
@@ -100,5 +101,7 @@ int open_beneath(int dirfd, const char *rel, int flags, int mode);
 char *project_root_real(void);
 /* 1 when the absolute real path `real` is `root` or below it. */
 int real_inside(const char *real, const char *root);
+/* 1 when real is inside root or inside also (which may be NULL). */
+int real_allowed(const char *real, const char *root, const char *also);
 
 #endif

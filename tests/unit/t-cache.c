@@ -184,7 +184,7 @@ static void test_link_spec(void)
 
 static void test_hash(struct state *st, char id[HASH_ID_MAX])
 {
-	struct hasher h = { st, 2, on_progress, NULL };
+	struct hasher h = { .state = st, .nthreads = 2, .progress = on_progress };
 	struct hashinfo hi;
 	struct tree t = TREE_INIT;
 	char want[HASH_ID_MAX];
@@ -235,7 +235,7 @@ static void expect_hash_error(struct hasher *h, const char *path, const char *ms
 
 static void test_hash_errors(struct state *st)
 {
-	struct hasher h = { st, 2, NULL, NULL };
+	struct hasher h = { .state = st, .nthreads = 2 };
 	struct strbuf p = STRBUF_INIT;
 
 	put("bad1/ok.txt", "ok", 0644);
@@ -279,7 +279,7 @@ static int objects_read_only(const struct cache *c, const char *id)
 static int tmp_is_empty(void)
 {
 	struct hashinfo hi;
-	struct hasher h = { NULL, 1, NULL, NULL };
+	struct hasher h = { .state = NULL, .nthreads = 1 };
 
 	return hash_path(&h, ".repro/tmp", &hi, NULL) == 0 && hi.nfiles == 0;
 }
@@ -294,7 +294,7 @@ static void check_same(struct hasher *h, const char *path, const char *id, const
 static void test_store_and_copy(struct state *st, const char *id)
 {
 	struct cache c;
-	struct hasher h = { st, 2, NULL, NULL };
+	struct hasher h = { .state = st, .nthreads = 2 };
 	struct hashinfo hi;
 	struct strbuf obj = STRBUF_INIT;
 	int changed = -1;
@@ -351,7 +351,7 @@ static void test_store_and_copy(struct state *st, const char *id)
 static void test_no_escape(struct state *st, const char *id)
 {
 	struct cache c;
-	struct hasher h = { st, 2, NULL, NULL };
+	struct hasher h = { .state = st, .nthreads = 2 };
 	struct strbuf p = STRBUF_INIT, victim = STRBUF_INIT;
 	char h1[HASH_HEX_LEN + 1];
 
@@ -412,7 +412,7 @@ static void test_no_escape(struct state *st, const char *id)
 static void test_hardlink(struct state *st, const char *id)
 {
 	struct cache c;
-	struct hasher h = { st, 2, NULL, NULL };
+	struct hasher h = { .state = st, .nthreads = 2 };
 	struct strbuf obj = STRBUF_INIT;
 	char h1[HASH_HEX_LEN + 1];
 
@@ -449,7 +449,7 @@ static void test_hardlink(struct state *st, const char *id)
 static void test_symlink(struct state *st, const char *id)
 {
 	struct cache c;
-	struct hasher h = { st, 2, NULL, NULL };
+	struct hasher h = { .state = st, .nthreads = 2 };
 	struct strbuf obj = STRBUF_INIT;
 	char h1[HASH_HEX_LEN + 1];
 	int changed;
@@ -467,12 +467,33 @@ static void test_symlink(struct state *st, const char *id)
 	ok(cache_checkout(&c, &h, id, "out-sl", &changed) == 0 && changed == 0, "symlinks already right are kept");
 	cache_release(&c);
 	strbuf_release(&obj);
+
+	/* a cache kept outside the project: its symlinks are followed only
+	 * when the hasher is told where it is */
+	struct strbuf ext = STRBUF_INIT, extmp = STRBUF_INIT;
+	path_join(&ext, top, "extcache");
+	path_join(&extmp, top, "extcache-tmp");
+	ok(cache_init(&c, ext.buf, extmp.buf, "symlink,copy") == 0, "a cache outside the project");
+	struct hasher plain = { .state = st, .nthreads = 2 };
+	struct hashinfo hi;
+	ok(cache_store_path(&c, &plain, "data", &hi) == 0 && !strcmp(hi.id, id), "store into it");
+	ok(cache_checkout(&c, &h, id, "out-ext", NULL) == 0 && S_ISLNK(mode_of("out-ext/a.txt")),
+	   "symlink checkout from it");
+	capture_begin();
+	int r = hash_path(&plain, "out-ext", &hi, NULL);
+	capture_end();
+	ok(r == -1 && err_has("outside the project"), "its links lead out of the project by default");
+	struct hasher told = { .state = st, .nthreads = 2, .cache_real = c.dir_real };
+	check_same(&told, "out-ext", id, "followed when the hasher knows the cache");
+	cache_release(&c);
+	strbuf_release(&ext);
+	strbuf_release(&extmp);
 }
 
 static void test_objects(struct state *st)
 {
 	struct cache c;
-	struct hasher h = { st, 2, NULL, NULL };
+	struct hasher h = { .state = st, .nthreads = 2 };
 	struct strbuf sb = STRBUF_INIT, p = STRBUF_INIT;
 	char hello[HASH_HEX_LEN + 1], world[HASH_HEX_LEN + 1], other[HASH_HEX_LEN + 1];
 
@@ -554,7 +575,7 @@ static void test_objects(struct state *st)
 static void test_stale_tmp(struct state *st)
 {
 	struct cache c;
-	struct hasher h = { st, 1, NULL, NULL };
+	struct hasher h = { .state = st, .nthreads = 1 };
 	struct hashinfo hi;
 	struct timespec old[2] = { { 0, UTIME_OMIT }, { time(NULL) - 7200, 0 } };
 
