@@ -85,11 +85,14 @@ struct wdir {
 	struct strbuf err;     /* messages, one per line, reported by the caller */
 };
 
+struct linkcache;
+
 struct walk {
 	int rootfd;                 /* the walked directory */
 	const char *path;           /* what the user calls it */
 	char *root_real;            /* the project root (hashing mode) */
 	const struct walk_opts *o;
+	struct linkcache *links;    /* hashing mode: one per thread */
 };
 
 /* Appends part to the path in sb, with a '/' between ("." is the empty path). */
@@ -191,17 +194,98 @@ static void add_file(struct wdir *d, const char *name, const struct stat *st, in
 		d->nunknown++;
 }
 
-/* A symlink met while hashing: followed only into the project. */
-static void follow_symlink(const struct walk *wk, struct wdir *d, const char *name, struct workq *q)
-{
-	struct strbuf p = STRBUF_INIT;
-	struct stat st;
+#define LINKCACHE 1024
 
-	entry_path(&p, wk, d, name);
-	char *real = realpath(p.buf, NULL);
-	strbuf_release(&p);
+/* Resolved symlink target directories, one table per walking thread. */
+struct linkcache {
+	char *dir[LINKCACHE];  /* a target's directory as written (absolute or from the cwd) */
+	char *real[LINKCACHE]; /* its realpath() */
+};
+
+static void linkcache_release(struct linkcache *lc)
+{
+	for (int i = 0; lc && i < LINKCACHE; i++) {
+		free(lc->dir[i]);
+		free(lc->real[i]);
+	}
+}
+
+/* realpath() of dir through the cache; NULL (errno set) when it fails. */
+static const char *linkcache_get(struct linkcache *lc, const char *dir)
+{
+	uint32_t h = 2166136261u; /* FNV-1a, to pick a slot */
+
+	for (const char *p = dir; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	int k = (int)(h % LINKCACHE);
+	if (lc->dir[k] && !strcmp(lc->dir[k], dir))
+		return lc->real[k];
+	char *real = realpath(dir, NULL);
+	if (!real)
+		return NULL;
+	free(lc->dir[k]);
+	free(lc->real[k]);
+	lc->dir[k] = xstrdup(dir);
+	lc->real[k] = real;
+	return real;
+}
+
+/*
+ * The real path of symlink `name` (in d, open as fd), allocated, and its
+ * stat in *st; or NULL with errno set. A symlink checkout points 10,000s of links into a few
+ * hundred cache directories, and a full realpath() of each would walk
+ * every component again: the target's directory is resolved through a
+ * small cache and only its last component checked (a symlink there, or
+ * anything unusual, takes the full realpath()).
+ */
+static char *resolve_link(const struct walk *wk, const struct wdir *d, int fd, const char *name,
+			  struct linkcache *lc, struct stat *st)
+{
+	char target[PATH_MAX];
+	struct strbuf dir = STRBUF_INIT, full = STRBUF_INIT;
+	char *real = NULL;
+	ssize_t n = readlinkat(fd, name, target, sizeof(target) - 1);
+
+	if (n > 0) {
+		target[n] = '\0';
+		char *slash = strrchr(target, '/');
+		const char *base = slash ? slash + 1 : target, *rd;
+		if (target[0] != '/')
+			entry_path(&dir, wk, d, NULL);
+		if (slash) {
+			if (dir.len)
+				strbuf_addch(&dir, '/');
+			strbuf_add(&dir, target, slash > target ? (size_t)(slash - target) : 1);
+		}
+		if (*base && strcmp(base, ".") && strcmp(base, "..") && (rd = linkcache_get(lc, dir.buf))) {
+			path_join(&full, rd, base);
+			if (lstat(full.buf, st) == 0 && !S_ISLNK(st->st_mode))
+				real = strbuf_detach(&full, NULL);
+		}
+	}
 	if (!real) {
-		dir_error(wk, d, name, "is a broken symlink", errno);
+		strbuf_reset(&full);
+		entry_path(&full, wk, d, name);
+		real = realpath(full.buf, NULL);
+		if (real && stat(real, st) < 0) {
+			free(real);
+			real = NULL;
+		}
+	}
+	strbuf_release(&dir);
+	strbuf_release(&full);
+	return real;
+}
+
+/* A symlink met while hashing: followed only into the project. */
+static void follow_symlink(const struct walk *wk, struct wdir *d, int fd, const char *name, struct workq *q,
+			   struct linkcache *lc)
+{
+	struct stat st;
+	char *real = resolve_link(wk, d, fd, name, lc, &st);
+
+	if (!real) {
+		dir_error(wk, d, name, errno == ENOENT ? "is a broken symlink" : "cannot be followed", errno);
 		return;
 	}
 	if (!real_allowed(real, wk->root_real, wk->o->also_inside)) {
@@ -211,8 +295,6 @@ static void follow_symlink(const struct walk *wk, struct wdir *d, const char *na
 		strbuf_addstr(&msg, "', outside the project: only symlinks into the project are followed");
 		dir_error(wk, d, name, msg.buf, 0);
 		strbuf_release(&msg);
-	} else if (stat(real, &st) < 0) {
-		dir_error(wk, d, name, "cannot be read", errno);
 	} else if (S_ISDIR(st.st_mode)) {
 		add_subdir(d, name, strpool_add(&d->pool, real), q);
 	} else if (S_ISREG(st.st_mode)) {
@@ -232,7 +314,8 @@ static int has_control_char(const char *s)
 }
 
 /* Classifies one directory entry and adds it to d. */
-static void walk_entry(const struct walk *wk, struct wdir *d, int fd, const struct dirent *de, struct workq *q)
+static void walk_entry(const struct walk *wk, struct wdir *d, int fd, const struct dirent *de, struct workq *q,
+		       struct linkcache *lc)
 {
 	const char *name = de->d_name;
 	int follow = wk->o->follow;
@@ -258,7 +341,7 @@ static void walk_entry(const struct walk *wk, struct wdir *d, int fd, const stru
 		add_subdir(d, name, d->real ? strpool_join(&d->pool, d->real, name, strlen(name)) : NULL, q);
 	} else if (S_ISLNK(st.st_mode)) {
 		if (follow)
-			follow_symlink(wk, d, name, q);
+			follow_symlink(wk, d, fd, name, q, lc);
 		else
 			add_file(d, name, &st, WALK_SYMLINK, NULL, NULL);
 	} else if (follow) {
@@ -306,7 +389,7 @@ static void walk_task(void *ctx, void *task, int w, struct workq *q)
 	struct wdir *d = task;
 	struct stat st;
 	struct dirent *de;
-	(void)w;
+	struct linkcache *lc = wk->o->follow ? &wk->links[w] : NULL;
 
 	if (d->depth > WALK_MAX_DEPTH) {
 		dir_error(wk, d, NULL, "is nested too deeply", 0);
@@ -342,7 +425,7 @@ static void walk_task(void *ctx, void *task, int w, struct workq *q)
 		}
 		if (de->d_name[0] == '.' && (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2])))
 			continue;
-		walk_entry(wk, d, dirfd(dir), de, q);
+		walk_entry(wk, d, dirfd(dir), de, q, lc);
 	}
 	closedir(dir);
 	if (d->n > 1)
@@ -447,7 +530,7 @@ static void free_wdir(struct wdir *d)
 
 int walk_dir(int dirfd, const char *path, const struct walk_opts *o, struct walk_result *r)
 {
-	struct walk wk = { dirfd, path, NULL, o };
+	struct walk wk = { dirfd, path, NULL, o, NULL };
 	struct wdir *root = xcalloc(1, sizeof(*root));
 
 	memset(r, 0, sizeof(*r));
@@ -457,7 +540,13 @@ int walk_dir(int dirfd, const char *path, const struct walk_opts *o, struct walk
 		free(root);
 		return -1;
 	}
-	workq_run(o->nthreads, root, walk_task, &wk);
+	int nt = workers_count(o->nthreads);
+	if (o->follow)
+		wk.links = xcalloc((size_t)nt, sizeof(*wk.links));
+	workq_run(nt, root, walk_task, &wk);
+	for (int i = 0; wk.links && i < nt; i++)
+		linkcache_release(&wk.links[i]);
+	free(wk.links);
 	free(wk.root_real);
 	if (report(root)) {
 		free_wdir(root);
