@@ -592,6 +592,37 @@ static void test_stale_tmp(struct state *st)
 	cache_release(&c);
 }
 
+/* A directory big enough to be stat'ed in chunks by several threads. */
+static void test_wide(struct state *st)
+{
+	struct cache c;
+	struct hasher h1 = { .state = NULL, .nthreads = 1 }, h2 = { .state = st, .nthreads = 2 };
+	struct hashinfo a, b;
+	struct strbuf p = STRBUF_INIT;
+	int changed;
+
+	mkdir_p("wide/sub", 0777);
+	for (int i = 0; i < 4200; i++) {
+		strbuf_reset(&p);
+		/* names sharing long prefixes, and one sorting around "sub/" */
+		strbuf_addf(&p, i == 7 ? "wide/sub.%d" : "wide/a-long-common-prefix-%05d", i);
+		put(p.buf, p.buf, 0644);
+	}
+	put("wide/sub/x", "x", 0644);
+	ok(hash_path(&h1, "wide", &a, NULL) == 0 && a.nfiles == 4201, "hash a 4,201-file directory on one thread");
+	ok(hash_path(&h2, "wide", &b, NULL) == 0 && !strcmp(a.id, b.id), "two threads (chunked stats) agree");
+	open_cache(&c, "copy");
+	ok(cache_store_path(&c, &h2, "wide", &b) == 0 && !strcmp(a.id, b.id), "store it");
+	ok(cache_checkout(&c, &h2, a.id, "wide-co", &changed) == 0 && changed, "check it out");
+	unlink("wide-co/a-long-common-prefix-00042");
+	put("wide-co/a-long-common-prefix-00042x", "extra", 0644);
+	put("wide-co/sub.7", "changed", 0644);
+	ok(cache_checkout(&c, &h2, a.id, "wide-co", &changed) == 0 && changed, "repair it");
+	check_same(&h1, "wide-co", a.id, "repaired checkout matches");
+	cache_release(&c);
+	strbuf_release(&p);
+}
+
 int main(void)
 {
 	char proj[PATH_MAX];
@@ -621,6 +652,7 @@ int main(void)
 	test_symlink(st, id);
 	test_objects(st);
 	test_stale_tmp(st);
+	test_wide(st);
 	state_free(st);
 
 	if (chdir("/") == 0)
