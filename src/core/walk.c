@@ -76,7 +76,7 @@ struct wdir;
  * directory of 100,000 files would otherwise keep one core busy and the
  * others idle).
  */
-#define WALK_CHUNK 2048
+#define WALK_CHUNK 512
 
 /* One entry of a directory being listed. */
 struct witem {
