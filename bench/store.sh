@@ -65,6 +65,16 @@ measure() {
 }
 
 echo "repro storage layer: $RUNS runs, median [min-max]; $(nproc) cores; $PERDIR files per directory"
+echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine moves every figure)"
+if [ -x "$ROOT/build/repro" ]; then
+	# what every repro command pays before doing anything: loading its
+	# shared libraries (the driver links only those it needs)
+	run_a() { "$B" time "$ROOT/build/repro" version; }
+	run_b() { "$B" time "$B" hashfile /dev/null; }
+	echo
+	echo "process start-up (not included below): the full repro binary vs this driver"
+	measure "repro version" "store-bench (core+util only)" "$RUNS"
+fi
 
 for n in $SIZES; do
 	"$B" gen "d$n" "$n" "$PERDIR"
@@ -123,3 +133,5 @@ for n in $SIZES; do
 	measure "repro cache_store_path" "find -newer" "$runs"
 	rm -rf "repo$n".* "copy$n".*
 done
+echo
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
