@@ -1,6 +1,11 @@
 /*
  * Declarations shared by the files that make up the cache layer (hashpath.c,
  * cache.c, batch.c, store.c, checkout.c); not for use outside src/core.
+ *
+ * Every file opened for reading from the workspace or the cache is opened
+ * with O_NONBLOCK: a regular file ignores it, and a fifo swapped in after
+ * the walk saw a file then fails its S_ISREG check instead of blocking the
+ * open forever.
  */
 #ifndef REPRO_CACHEPRIV_H
 #define REPRO_CACHEPRIV_H

@@ -206,7 +206,7 @@ static int place_as(struct cache *c, enum link_type t, int dfd, const char *targ
 	}
 	if (t == LINK_REFLINK && !reflink_maybe(c))
 		return 0;
-	int ofd = openat(c->dirfd, rel, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	int ofd = openat(c->dirfd, rel, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (ofd < 0)
 		return -1;
 	int tfd = openat(dfd, target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
@@ -478,7 +478,7 @@ static int inspect(struct hasher *h, int dfd, const char *name, struct walk_file
 	if (S_ISDIR(st.st_mode))
 		f->kind = 3; /* a directory */
 	if (f->kind == WALK_FILE) {
-		int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 		uint64_t size;
 		*known = fd >= 0 && hash_open_file(h, fd, &st, hex, &size) == 0;
 		if (fd >= 0)
@@ -596,7 +596,7 @@ static void rehash_one(void *ctx, size_t i, int w)
 	uint64_t size;
 	(void)w;
 
-	int fd = open_beneath(r->dirfd, f->path, O_RDONLY, 0);
+	int fd = open_beneath(r->dirfd, f->path, O_RDONLY | O_NONBLOCK, 0);
 	if (fd >= 0 && hash_open_file(r->h, fd, &st, hex, &size) == 0) {
 		hash_hex_to_raw(hex, f->sha);
 		f->known = 1;

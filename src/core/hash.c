@@ -175,7 +175,7 @@ int hash_fd(int fd, char hex[HASH_HEX_LEN + 1], uint64_t *size)
 
 int hash_file(const char *path, char hex[HASH_HEX_LEN + 1], uint64_t *size)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 
 	if (fd < 0)
 		return -1;

@@ -58,7 +58,8 @@ static void dirhash_one(void *ctx, size_t i, int w)
 	(void)w;
 
 	errno = 0;
-	int fd = f->src ? open(f->src, O_RDONLY | O_CLOEXEC) : open_beneath(dh->dirfd, dh->paths[i], O_RDONLY, 0);
+	int fd = f->src ? open(f->src, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+			 : open_beneath(dh->dirfd, dh->paths[i], O_RDONLY | O_NONBLOCK, 0);
 	if (fd < 0 || hash_open_file(dh->h, fd, &st, hex, &size) < 0) {
 		dh->err[i] = errno ? errno : EIO;
 	} else {
@@ -214,7 +215,7 @@ int hash_path(struct hasher *h, const char *path, struct hashinfo *out, struct t
 		return hash_dir(h, path, out, t);
 	if (!S_ISREG(st.st_mode))
 		return error("'%s' is not a regular file or directory", path);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0 || hash_open_file(h, fd, &st, out->id, &out->size) < 0) {
 		ret = error("cannot hash '%s':", path);
 	} else if (h->progress) {

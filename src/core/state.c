@@ -208,7 +208,7 @@ static int state_file_ok(const char *mem, size_t len)
 /* Reads the whole file in one read(); NULL when missing or unusable. */
 static void *state_load(const char *path, size_t *nrec)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	struct stat st;
 	char *mem = NULL;
 

@@ -210,7 +210,8 @@ static void store_one(void *ctx, size_t i, int w)
 			return;
 		}
 	}
-	int fd = f->src ? open(f->src, O_RDONLY | O_CLOEXEC) : open_beneath(s->dirfd, f->path, O_RDONLY, 0);
+	int fd = f->src ? open(f->src, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+			 : open_beneath(s->dirfd, f->path, O_RDONLY | O_NONBLOCK, 0);
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		s->err[i] = errno;
 	} else if (!S_ISREG(st.st_mode)) {
@@ -265,7 +266,7 @@ static int store_file(struct cache *c, struct hasher *h, const char *path, struc
 	struct stat st;
 	char known[HASH_HEX_LEN + 1];
 	int ret = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 
 	store_init(&s, c, h, 1);
 	if (fd < 0 || fstat(fd, &st) < 0) {
