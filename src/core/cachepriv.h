@@ -33,6 +33,9 @@ void walk_to_tree(const struct walk_result *r, struct tree *t);
 /* The directory's id, size and file count, from a walk whose files are all
  * known; with manifest non-NULL, the manifest's bytes are appended there. */
 void walk_info(const struct walk_result *r, struct hashinfo *out, struct strbuf *manifest);
+/* Writes the manifest of such a walk to fd in pieces (a directory of
+ * 100,000 files has a 13 MB manifest: never held whole). -1, errno set. */
+int walk_write_manifest(const struct walk_result *r, int fd);
 /*
  * lstat()s a top-level workspace path; a symlink is followed when it leads
  * into the project (or into `also`, which may be NULL). Returns 0 with *st

@@ -14,6 +14,7 @@
 #include "core/walk.h"
 #include "core/workers.h"
 #include "util/error.h"
+#include "util/fs.h"
 #include "util/xalloc.h"
 
 int hash_open_file(struct hasher *h, int fd, struct stat *st, char hex[HASH_HEX_LEN + 1], uint64_t *size)
@@ -153,6 +154,44 @@ void walk_info(const struct walk_result *r, struct hashinfo *out, struct strbuf 
 	out->size = s.size;
 	out->nfiles = s.n;
 	out->isdir = 1;
+}
+
+struct mwriter {
+	struct tree_idstream s; /* serialises (and hashes, unused here) */
+	struct strbuf buf;      /* serialised, not yet written */
+	int fd;                 /* where the manifest goes */
+	int err;                /* errno of a failed write, else 0 */
+};
+
+static void flush_manifest(struct mwriter *m)
+{
+	if (!m->err && write_all(m->fd, m->buf.buf, m->buf.len) < 0)
+		m->err = errno ? errno : EIO;
+	strbuf_reset(&m->buf);
+}
+
+static void add_to_writer(void *ctx, const char *path, struct walk_file *f)
+{
+	struct mwriter *m = ctx;
+
+	add_to_idstream(&m->s, path, f);
+	if (m->buf.len >= (1 << 20))
+		flush_manifest(m);
+}
+
+int walk_write_manifest(const struct walk_result *r, int fd)
+{
+	struct mwriter m = { .fd = fd };
+	char id[HASH_ID_MAX];
+
+	strbuf_init(&m.buf, 0);
+	tree_idstream_begin(&m.s, &m.buf);
+	walk_visit(r, add_to_writer, &m);
+	tree_idstream_end(&m.s, id);
+	flush_manifest(&m);
+	strbuf_release(&m.buf);
+	errno = m.err;
+	return m.err ? -1 : 0;
 }
 
 static int hash_dir(struct hasher *h, const char *path, struct hashinfo *out, struct tree *t)

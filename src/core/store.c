@@ -287,7 +287,7 @@ static int store_file(struct cache *c, struct hasher *h, const char *path, struc
 }
 
 /* The manifest joins the batch (as the last rename, see batch.c). */
-static int store_manifest(struct store *s, const struct strbuf *m, const char *id)
+static int store_manifest(struct store *s, const struct walk_result *r, const char *id)
 {
 	char *tmp;
 
@@ -296,7 +296,7 @@ static int store_manifest(struct store *s, const struct strbuf *m, const char *i
 	int fd = cache_tmp_create(s->c, &tmp);
 	if (fd < 0)
 		return -1;
-	if (write_all(fd, m->buf, m->len) < 0 || close(fd) < 0) {
+	if (walk_write_manifest(r, fd) < 0 || close(fd) < 0) {
 		error("cannot write '%s':", tmp);
 		unlink(tmp);
 		free(tmp);
@@ -312,7 +312,6 @@ static int store_dir(struct cache *c, struct hasher *h, const char *path, struct
 	struct walk_opts o = { .follow = 1, .state = h->state, .nthreads = h->nthreads,
 			       .also_inside = h->cache_real };
 	struct walk_result r;
-	struct strbuf manifest = STRBUF_INIT;
 	int nbufs = workers_count(h->nthreads);
 	struct store s;
 	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -337,15 +336,14 @@ static int store_dir(struct cache *c, struct hasher *h, const char *path, struct
 		}
 	}
 	if (!ret) {
-		walk_info(&r, out, &manifest);
-		ret = store_manifest(&s, &manifest, out->id);
+		walk_info(&r, out, NULL);
+		ret = store_manifest(&s, &r, out->id);
 	}
 	if (ret)
 		cache_batch_abort(s.b);
 	else
 		ret = cache_batch_commit(s.b);
 	store_release(&s, nbufs);
-	strbuf_release(&manifest);
 	walk_result_release(&r);
 	close(fd);
 	return ret;
