@@ -6,7 +6,8 @@
  * Each directory is listed with getdents and each entry stat'ed with
  * fstatat on its bare name relative to the directory's descriptor, so the
  * kernel never re-resolves a long path; directories are spread over the
- * threads. Every directory sorts its own entries (a directory "d" sorts as
+ * threads, and the entries of a big directory are stat'ed in chunks by all
+ * of them. Every directory sorts its own entries (a directory "d" sorts as
  * "d/"), so a depth-first concatenation is already in manifest order and
  * nothing global is ever sorted. Names live in string pools: no allocation
  * per file.
