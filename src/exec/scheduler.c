@@ -53,7 +53,7 @@ struct sched {
 	struct progress progress;
 	size_t nselected, nrunning, ndone, nran, nrestored, nuptodate, nfailed, nblocked, ncancelled;
 	int stop_new;             /* a failure without --keep-going, or an interrupt */
-	int cancelling;           /* jobs in flight were cancelled after a failure */
+	int cancelling;           /* the jobs in flight were cancelled (a failure, an interrupt) */
 };
 
 static struct stage *stage_at(struct sched *sc, size_t i)
@@ -455,6 +455,7 @@ int run_stages(struct session *ss, const struct run_options *opts, const unsigne
 		if (interrupted && !stopping) {
 			stopping = 1;
 			sc.stop_new = 1;
+			sc.cancelling = 1; /* every job in flight is cancelled here */
 			say(&sc, "interrupted: stopping the running stages");
 			for (size_t i = 0; i < n; i++)
 				if (sc.st[i] == S_RUNNING)
