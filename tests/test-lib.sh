@@ -82,6 +82,9 @@ $test_cleanups"
 
 test_done() {
 	echo "1..$test_count"
+	# services keep their pid files in $TRASH: stop them before it goes
+	_run_cleanups
+	test_cleanups=""
 	if [ "$test_failures" -eq 0 ]; then
 		rm -rf "$TRASH"
 		exit 0
