@@ -141,7 +141,10 @@ static int sbatch_args(struct slurm *sx, struct sjob *sj, struct strlist *args)
 		strbuf_addch(&sb, (unsigned char)*c < 0x20 ? '_' : *c);
 	strlist_push(args, strbuf_detach(&sb, NULL));
 	strbuf_addstr(&sb, "--chdir=");
-	path_join(&sb, sx->root, strcmp(job->wdir, ".") ? job->wdir : "");
+	if (strcmp(job->wdir, "."))
+		path_join(&sb, sx->root, job->wdir);
+	else
+		strbuf_addstr(&sb, sx->root);
 	strlist_push(args, strbuf_detach(&sb, NULL));
 	strbuf_addstr(&sb, "--output=");
 	add_literal_pattern(&sb, sj->out);

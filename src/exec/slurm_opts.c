@@ -118,6 +118,17 @@ static int parse_bool(const char *v)
 	return -1;
 }
 
+/* v for a message: control characters shown as '?', newly allocated. */
+static char *printable(const char *v)
+{
+	char *p = xstrdup(v);
+
+	for (char *c = p; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+	return p;
+}
+
 /* Checks one value of setting k; why describes a problem. */
 static const char *check_value(int k, const char *v)
 {
@@ -149,7 +160,9 @@ static int load_one(const char *key, const char *value, void *data)
 		return 0;
 	}
 	if ((why = check_value(k, value ? value : ""))) {
-		error("bad value '%s' for config key '%s': %s (fix it in .repro/config)", value ? value : "", key, why);
+		char *shown = printable(value ? value : "");
+		error("bad value '%s' for config key '%s': %s (fix it in .repro/config)", shown, key, why);
+		free(shown);
 		lc->bad = 1;
 		return 0;
 	}
@@ -214,13 +227,17 @@ static int read_meta(const char *stage, const cJSON *meta, char *vals[SLURM_NKEY
 		char *v;
 		const char *why;
 		if (k < 0) {
+			char *shown = printable(it->string);
 			describe_unknown(it->string, &sb);
-			bad = error("stage '%s': unknown setting '%s' in meta.slurm (%s)", stage, it->string, sb.buf);
+			bad = error("stage '%s': unknown setting '%s' in meta.slurm (%s)", stage, shown, sb.buf);
+			free(shown);
 		} else if (!(v = meta_text(k, it))) {
 			bad = error("stage '%s': meta.slurm.%s must be %s", stage, it->string,
 				    keys[k].kind == VALUE ? "a string or a whole number" : "true or false");
 		} else if ((why = check_value(k, v))) {
-			bad = error("stage '%s': bad value '%s' for meta.slurm.%s: %s", stage, v, it->string, why);
+			char *shown = printable(v);
+			bad = error("stage '%s': bad value '%s' for meta.slurm.%s: %s", stage, shown, it->string, why);
+			free(shown);
 			free(v);
 		} else {
 			free(vals[k]);

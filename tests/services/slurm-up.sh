@@ -1,5 +1,5 @@
 #!/bin/sh
-# Usage: slurm-up.sh DIR [BASE_PORT] [acct]
+# Usage: slurm-up.sh DIR [BASE_PORT] [acct]   (tests: slurm-up.sh "$TRASH/slurm" PORT)
 #   Single-node Slurm "cluster" rooted at DIR, run as root. Ports: BASE (slurmctld), BASE+1 (slurmd),
 #   and with "acct": BASE+2 (slurmdbd), BASE+3 (MariaDB, 127.0.0.1 only).
 #   Afterwards: export SLURM_CONF=DIR/slurm.conf
@@ -24,7 +24,7 @@ JobAcctGatherType=jobacct_gather/none"
 fi
 cat > "$D/slurm.conf" <<EOF
 ClusterName=repro
-SlurmctldHost=localhost
+SlurmctldHost=localhost(127.0.0.1)
 SlurmctldPort=$PORT
 SlurmdPort=$((PORT+1))
 AuthType=auth/munge
@@ -56,6 +56,8 @@ InactiveLimit=0
 MinJobAge=300
 KillWait=5
 Waittime=0
+# listen on 127.0.0.1 only (SlurmctldHost's and NodeAddr's address), never on every address
+CommunicationParameters=NoInAddrAny,NoCtldInAddrAny
 NodeName=localhost NodeAddr=127.0.0.1 CPUs=$(nproc) Sockets=1 CoresPerSocket=$(nproc) ThreadsPerCore=1 RealMemory=1000 State=UNKNOWN
 PartitionName=debug Nodes=localhost Default=YES MaxTime=INFINITE State=UP
 EOF
