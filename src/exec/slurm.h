@@ -46,7 +46,7 @@ struct slurm_defaults {
 };
 
 /* Reads [slurm]; config may be NULL. Returns 0, or -1 after reporting an
- * unknown key or a bad value. */
+ * unknown key or a bad value (d then holds nothing to release). */
 int slurm_defaults_load(struct slurm_defaults *d, const struct config *config);
 void slurm_defaults_release(struct slurm_defaults *d);
 /*

@@ -150,7 +150,7 @@ static int load_one(const char *key, const char *value, void *data)
 	const char *why;
 	int k;
 
-	if (!strcmp(name, "poll-ms"))
+	if (strncmp(key, "slurm.", strlen("slurm.")) || !strcmp(name, "poll-ms"))
 		return 0; /* read as a number below */
 	if ((k = find_key(name)) < 0) {
 		describe_unknown(name, &sb);
@@ -179,14 +179,19 @@ int slurm_defaults_load(struct slurm_defaults *d, const struct config *config)
 	d->poll_ms = POLL_MS_DEFAULT;
 	if (!config)
 		return 0;
-	if (config_foreach(config, "^slurm\\.", load_one, &lc) < 0 || lc.bad)
-		return -1;
-	if (config_get_int(config, "slurm.poll-ms", POLL_MS_DEFAULT, &d->poll_ms) < 0)
-		return -1;
-	if (d->poll_ms < 50 || d->poll_ms > 600000)
-		return error("config key 'slurm.poll-ms' must be between 50 and 600000 (milliseconds), not %d",
-			     d->poll_ms);
+	/* every key, filtered in load_one: libgit2 1.5 leaks a pcre2 match
+	 * block for each key a config regex does not match */
+	if (config_foreach(config, NULL, load_one, &lc) < 0 || lc.bad ||
+	    config_get_int(config, "slurm.poll-ms", POLL_MS_DEFAULT, &d->poll_ms) < 0)
+		goto fail;
+	if (d->poll_ms < 50 || d->poll_ms > 600000) {
+		error("config key 'slurm.poll-ms' must be between 50 and 600000 (milliseconds), not %d", d->poll_ms);
+		goto fail;
+	}
 	return 0;
+fail:
+	slurm_defaults_release(d);
+	return -1;
 }
 
 void slurm_defaults_release(struct slurm_defaults *d)

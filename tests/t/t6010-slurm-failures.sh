@@ -35,7 +35,8 @@ bg_repro() {
 }
 
 test_expect_success 'setup' '
-	mkdir p && cd p && repro init >/dev/null
+	mkdir p && cd p && repro init >/dev/null &&
+	printf "[slurm]\n\tpoll-ms = 200\n" >>.repro/config
 '
 
 test_expect_success 'a failing job stops its dependents, reports Slurm state and cancels the rest' '
