@@ -186,6 +186,22 @@ test_expect_success 'sbatch refusing a job fails the stage with its message' '
 	test_grep "cannot submit stage .nowhere. with sbatch: sbatch: error: invalid partition specified: nosuch" err
 '
 
+test_expect_success '-j 1 keeps one job in flight: each job sees only itself in the queue' '
+	mkdir one && cd one && repro init >/dev/null &&
+	cat >stages.yaml <<-\EOF &&
+	stages:
+	  x:
+	    cmd: squeue -h -o %j >x.queue
+	    outs: [x.queue]
+	  y:
+	    cmd: squeue -h -o %j >y.queue
+	    outs: [y.queue]
+	EOF
+	repro run --executor slurm -j 1 >out &&
+	echo repro-x >expect && test_cmp expect x.queue &&
+	echo repro-y >expect && test_cmp expect y.queue
+'
+
 test_expect_success 'nothing of this script is left in the queue' '
 	slurm_queue >queue && test_cmp /dev/null queue
 '
