@@ -11,10 +11,15 @@ if [ -f "$D/run/slurmctld.pid" ] && kill -0 "$(cat "$D/run/slurmctld.pid")" 2>/d
     i=0; while [ -n "$(squeue -h -o %i 2>/dev/null)" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
   fi
 fi
+# Signal every daemon first, then wait: each takes 1-2 s to exit, and in
+# turn that added up to seconds per test script.
+pids=""
 for f in "$D"/run/slurmd-*.pid "$D/run/slurmctld.pid" "$D/run/slurmdbd.pid" \
          "$D/run/mariadbd.pid" "$D/munge/munged.pid"; do
   [ -f "$f" ] || continue
-  p=$(cat "$f"); kill "$p" 2>/dev/null || continue
+  p=$(cat "$f"); kill "$p" 2>/dev/null && pids="$pids $p"
+done
+for p in $pids; do
   i=0; while kill -0 "$p" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
 done
 exit 0
