@@ -26,6 +26,7 @@ enum sstate {
 	S_DONE,       /* up to date, restored or ran successfully */
 	S_FAILED,     /* evaluation, the command or storing its outs failed */
 	S_BLOCKED,    /* not run because something upstream failed */
+	S_CANCELLED,  /* stopped in flight because another stage failed */
 };
 
 /*
@@ -50,8 +51,9 @@ struct sched {
 	unsigned char *would_run; /* dry run: stages that would run */
 	struct executor ex;
 	struct progress progress;
-	size_t nselected, nrunning, ndone, nran, nrestored, nuptodate, nfailed, nblocked;
+	size_t nselected, nrunning, ndone, nran, nrestored, nuptodate, nfailed, nblocked, ncancelled;
 	int stop_new;             /* a failure without --keep-going, or an interrupt */
+	int cancelling;           /* the jobs in flight were cancelled (a failure, an interrupt) */
 };
 
 static struct stage *stage_at(struct sched *sc, size_t i)
@@ -117,15 +119,33 @@ static void block_downstream(struct sched *sc, size_t i)
 	}
 }
 
+/* Cancels the jobs in flight after a failure, for executors that ask for it. */
+static void cancel_in_flight(struct sched *sc)
+{
+	size_t n = sc->ss->pipeline.n;
+
+	if (sc->cancelling || !sc->ex.ops || !sc->ex.ops->cancel_on_failure || !sc->nrunning)
+		return;
+	sc->cancelling = 1;
+	say(sc, "cancelling the %zu stage%s still queued or running", sc->nrunning, sc->nrunning == 1 ? "" : "s");
+	for (size_t k = 0; k < n; k++)
+		if (sc->st[k] == S_RUNNING)
+			sc->ex.ops->cancel(&sc->ex, &sc->jobs[k]);
+}
+
 static void finish(struct sched *sc, size_t i, enum sstate st)
 {
 	sc->st[i] = st;
 	sc->ndone++;
+	if (st == S_CANCELLED)
+		sc->ncancelled++;
 	if (st == S_FAILED) {
 		sc->nfailed++;
 		block_downstream(sc, i);
-		if (!sc->opts->keep_going)
+		if (!sc->opts->keep_going) {
 			sc->stop_new = 1;
+			cancel_in_flight(sc);
+		}
 	}
 	if (sc->ev[i].stage)
 		stage_eval_release(&sc->ev[i]);
@@ -321,7 +341,13 @@ static void job_ended(struct sched *sc, struct job *job)
 	if (job->exit_code != 0) {
 		if (job->exit_code == 130 && interrupted)
 			say(sc, "interrupted '%s'", s->name);
-		else
+		else if (job->exit_code == 130 && sc->cancelling) {
+			say(sc, "cancelled '%s': another stage failed", s->name);
+			free(job->reason);
+			job->reason = NULL;
+			finish(sc, i, S_CANCELLED);
+			return;
+		} else
 			error("stage '%s' failed: %s (log: " LOG_DIR "/%s.log)", s->name,
 			      job->reason ? job->reason : "failed", s->name);
 		free(job->reason);
@@ -374,6 +400,8 @@ static void summary(struct sched *sc)
 		strbuf_addf(&sb, ", %zu failed", sc->nfailed);
 	if (sc->nblocked)
 		strbuf_addf(&sb, ", %zu blocked", sc->nblocked);
+	if (sc->ncancelled)
+		strbuf_addf(&sb, ", %zu cancelled", sc->ncancelled);
 	if (not_run)
 		strbuf_addf(&sb, ", %zu not started%s", not_run,
 			    interrupted ? " (interrupted)" : " (stopped at the first failure; --keep-going runs them)");
@@ -428,9 +456,13 @@ int run_stages(struct session *ss, const struct run_options *opts, const unsigne
 	sigaddset(&unblock, SIGTERM);
 	sigprocmask(SIG_UNBLOCK, &unblock, &old_mask);
 
+	int stopping = 0;
 	for (;;) {
-		if (interrupted && !sc.stop_new) {
+		/* not keyed on stop_new: Ctrl-C after a failure must still stop what runs */
+		if (interrupted && !stopping) {
+			stopping = 1;
 			sc.stop_new = 1;
+			sc.cancelling = 1; /* every job in flight is cancelled here */
 			say(&sc, "interrupted: stopping the running stages");
 			for (size_t i = 0; i < n; i++)
 				if (sc.st[i] == S_RUNNING)
