@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/evaluate.h"
@@ -54,6 +55,8 @@ struct sched {
 	size_t nselected, nrunning, ndone, nran, nrestored, nuptodate, nfailed, nblocked, ncancelled;
 	int stop_new;             /* a failure without --keep-going, or an interrupt */
 	int cancelling;           /* the jobs in flight were cancelled (a failure, an interrupt) */
+	const char *hashing;      /* the stage whose files are being hashed, for the status line */
+	long long last_hash_ms;   /* when the hashing status was last drawn */
 };
 
 static struct stage *stage_at(struct sched *sc, size_t i)
@@ -93,6 +96,23 @@ static void say(struct sched *sc, const char *fmt, ...)
 	va_end(ap);
 	progress_print(&sc->progress, sb.buf);
 	strbuf_release(&sb);
+}
+
+/* Shown while a large input is hashed, so a long pause has an explanation.
+ * Redrawn at most every 100 ms: the hasher may call this very often. */
+static void hash_progress(void *ctx, uint64_t bytes, uint64_t files)
+{
+	struct sched *sc = ctx;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	long long ms = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	if (ms - sc->last_hash_ms < 100)
+		return;
+	sc->last_hash_ms = ms;
+	progress_status(&sc->progress, "stages: %zu done, %zu running, %zu left; hashing %s: %llu files, %.1f MB",
+			sc->ndone, sc->nrunning, sc->nselected - sc->ndone - sc->nrunning,
+			sc->hashing ? sc->hashing : "", (unsigned long long)files, (double)bytes / 1e6);
 }
 
 static void update_progress(struct sched *sc)
@@ -257,7 +277,11 @@ static void handle_ready(struct sched *sc, size_t i)
 	struct strbuf why = STRBUF_INIT;
 	size_t up;
 
-	if (stage_evaluate(ev, s, locked, ss->eval) < 0) {
+	sc->hashing = s->name;
+	int evr = stage_evaluate(ev, s, locked, ss->eval);
+	sc->hashing = NULL;
+	update_progress(sc);
+	if (evr < 0) {
 		error("cannot evaluate stage '%s'", s->name);
 		finish(sc, i, S_FAILED);
 		return;
@@ -357,7 +381,10 @@ static void job_ended(struct sched *sc, struct job *job)
 	}
 	struct lock_entry *outs;
 	size_t n;
-	if (stage_store_outs(sc->ss, s, &outs, &n) < 0) {
+	sc->hashing = s->name;
+	int stored = stage_store_outs(sc->ss, s, &outs, &n);
+	sc->hashing = NULL;
+	if (stored < 0) {
 		finish(sc, i, S_FAILED);
 		return;
 	}
@@ -444,6 +471,10 @@ int run_stages(struct session *ss, const struct run_options *opts, const unsigne
 			sc.nselected++;
 		}
 	progress_init(&sc.progress);
+	if (sc.progress.tty) {
+		ss->hasher.progress = hash_progress;
+		ss->hasher.progress_ctx = &sc;
+	}
 	interrupted = 0;
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, &old_int);
@@ -481,6 +512,8 @@ int run_stages(struct session *ss, const struct run_options *opts, const unsigne
 	}
 	summary(&sc);
 	progress_done(&sc.progress);
+	ss->hasher.progress = NULL;
+	ss->hasher.progress_ctx = NULL;
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	sigprocmask(SIG_SETMASK, &old_mask, NULL);
