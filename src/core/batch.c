@@ -72,10 +72,14 @@ struct cache_batch *cache_batch_begin(struct cache *c)
 int tmp_create_quiet(struct cache *c, char **name)
 {
 	static atomic_uint counter;
+	static pid_t pid;
 	char base[64];
 
+	if (!pid) /* racing threads write the same value */
+		__atomic_store_n(&pid, getpid(), __ATOMIC_RELAXED);
 	for (;;) {
-		snprintf(base, sizeof(base), "obj-%ld-%u", (long)getpid(), atomic_fetch_add(&counter, 1));
+		snprintf(base, sizeof(base), "obj-%ld-%u", (long)__atomic_load_n(&pid, __ATOMIC_RELAXED),
+			 atomic_fetch_add(&counter, 1));
 		int fd = openat(c->tmpfd, base, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
 		if (fd >= 0) {
 			*name = path_join_dup(c->tmp, base);

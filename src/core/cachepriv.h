@@ -1,6 +1,11 @@
 /*
  * Declarations shared by the files that make up the cache layer (hashpath.c,
  * cache.c, batch.c, store.c, checkout.c); not for use outside src/core.
+ *
+ * Every file opened for reading from the workspace or the cache is opened
+ * with O_NONBLOCK: a regular file ignores it, and a fifo swapped in after
+ * the walk saw a file then fails its S_ISREG check instead of blocking the
+ * open forever.
  */
 #ifndef REPRO_CACHEPRIV_H
 #define REPRO_CACHEPRIV_H
@@ -28,12 +33,15 @@ void walk_to_tree(const struct walk_result *r, struct tree *t);
 /* The directory's id, size and file count, from a walk whose files are all
  * known; with manifest non-NULL, the manifest's bytes are appended there. */
 void walk_info(const struct walk_result *r, struct hashinfo *out, struct strbuf *manifest);
+/* Writes the manifest of such a walk to fd in pieces (a directory of
+ * 100,000 files has a 13 MB manifest: never held whole). -1, errno set. */
+int walk_write_manifest(const struct walk_result *r, int fd);
 /*
  * lstat()s a top-level workspace path; a symlink is followed when it leads
- * into the project. Returns 0 with *st filled, 1 when path does not exist,
- * -1 (reported) otherwise.
+ * into the project (or into `also`, which may be NULL). Returns 0 with *st
+ * filled, 1 when path does not exist, -1 (reported) otherwise.
  */
-int resolve_top(const char *path, struct stat *st);
+int resolve_top(const char *path, struct stat *st, const char *also);
 
 /* "ab/cdef...": an object's path relative to the cache directory. */
 void object_rel(const char *id, char rel[HASH_ID_MAX + 1]);
