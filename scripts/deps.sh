@@ -16,7 +16,7 @@ for p in libgit2-dev libssl-dev libyaml-dev libcjson-dev libarchive-dev libcurl4
 	need "$p"
 done
 if [ "$what" = test ]; then
-	for p in perl git nginx libnginx-mod-http-dav-ext slurm-wlm munge zstd; do
+	for p in perl git curl python3 nginx libnginx-mod-http-dav-ext slurm-wlm munge zstd; do
 		need "$p"
 	done
 fi
