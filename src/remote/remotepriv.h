@@ -91,7 +91,10 @@ struct netopts {
 	char *ca_file;              /* CURLOPT_CAINFO, or NULL */
 };
 
-/* GET destination handling (transfer.c), also used by local.c. */
+/* Sets x->reason (why the last attempt failed). */
+void xop_reason(struct xop *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* GET destinations (xopio.c), used by the engine and by local.c. */
 /* Opens op->local; with resume, keeps a partial file and hashes what it
  * holds (setting x->got). Returns 0, or -1 with x->reason set. */
 int xop_sink_open(struct remote *r, struct xop *x, int resume);
@@ -100,6 +103,10 @@ int xop_sink_write(struct xop *x, const void *data, size_t len);
 /* Closes the destination and checks its hash: XR_OK, or XR_RETRY after
  * removing a file that does not match (x->reason says why). */
 enum xresult xop_sink_finish(struct remote *r, struct xop *x);
+/* Starts the destination over (a server that ignored our Range); -1 on error. */
+int xop_sink_restart(struct xop *x);
+/* Closes the destination without judging it; an empty one is removed. */
+void xop_sink_close(struct xop *x);
 /* Opens op->local to be sent, setting op->size. -1 with x->reason set. */
 int xop_source_open(struct xop *x);
 /* Reads up to len bytes of the source, hashing them; at the end, checks the
@@ -109,6 +116,8 @@ ssize_t xop_source_read(struct xop *x, void *buf, size_t len);
 void xop_source_close(struct xop *x);
 /* Adds a key found by a listing (copied). */
 void xop_add_entry(struct xop *x, const char *key, size_t len, int64_t mtime, uint64_t size);
+/* Frees the keys a listing found. */
+void xop_free_entries(struct xop *x);
 
 /* Reads a remote setting remote.NAME.key: config, then the environment
  * variable env (may be NULL). Returns an allocated string or NULL. */

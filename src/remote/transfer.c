@@ -47,10 +47,6 @@
 #define RETRY_AFTER_MAX_MS 30000
 #define MAX_REPORTED 10                   /* failures reported one by one */
 #define DRAW_EVERY_MS 100
-/* Writeback of a download is started every this many bytes, so the disk
- * writes while the network is still sending and the final sync of the
- * batch has little left to wait for. */
-#define WRITEBACK_EVERY ((uint64_t)8 << 20)
 
 struct slot {
 	CURL *h;                    /* an easy handle, reused across requests */
@@ -99,243 +95,6 @@ static const char *op_doing(enum rop_type t)
 static const char *op_prep(enum rop_type t)
 {
 	return t == ROP_GET || t == ROP_DELETE ? "from" : t == ROP_PUT ? "to" : "on";
-}
-
-/* --- GET destinations --------------------------------------------------- */
-
-static void set_reason(struct xop *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void set_reason(struct xop *x, const char *fmt, ...)
-{
-	va_list ap;
-
-	strbuf_reset(&x->reason);
-	va_start(ap, fmt);
-	strbuf_vaddf(&x->reason, fmt, ap);
-	va_end(ap);
-}
-
-static void sink_reset(struct xop *x)
-{
-	if (x->hashing)
-		hash_stream_abort(&x->hs);
-	hash_stream_init(&x->hs);
-	x->hashing = 1;
-	x->got = 0;
-	x->flushed = 0;
-}
-
-/* Hashes the partial file already at fd (x->got bytes). */
-static int sink_rehash(struct xop *x)
-{
-	char *buf = xmalloc(HASH_BLOCK);
-	ssize_t k;
-
-	sink_reset(x);
-	while ((k = read_full(x->fd, buf, HASH_BLOCK)) > 0) {
-		hash_stream_update(&x->hs, buf, (size_t)k);
-		x->got += (uint64_t)k;
-		x->flushed = x->got;
-		if ((size_t)k < HASH_BLOCK)
-			break;
-	}
-	free(buf);
-	return k < 0 ? -1 : 0;
-}
-
-int xop_sink_open(struct remote *r, struct xop *x, int resume)
-{
-	const char *path = x->op->local;
-	struct stat st;
-
-	(void)r;
-	/* one open whether or not a partial download is there */
-	x->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (x->fd < 0 && errno == ENOENT && mkdir_parent(path) == 0)
-		x->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (x->fd < 0 || fstat(x->fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		set_reason(x, "cannot create '%s': %s", path, strerror(errno));
-		if (x->fd >= 0)
-			close(x->fd);
-		x->fd = -1;
-		return -1;
-	}
-	if (st.st_size > 0 && resume && !x->no_resume && (!x->op->size || (uint64_t)st.st_size <= x->op->size) &&
-	    sink_rehash(x) == 0)
-		return 0;
-	if (st.st_size > 0 && (ftruncate(x->fd, 0) < 0 || lseek(x->fd, 0, SEEK_SET) < 0)) {
-		set_reason(x, "cannot truncate '%s': %s", path, strerror(errno));
-		close(x->fd);
-		x->fd = -1;
-		return -1;
-	}
-	x->no_resume = 0;
-	sink_reset(x);
-	return 0;
-}
-
-int xop_sink_write(struct xop *x, const void *data, size_t len)
-{
-	if (write_all(x->fd, data, len) < 0) {
-		set_reason(x, "cannot write '%s': %s", x->op->local, strerror(errno));
-		return -1;
-	}
-	hash_stream_update(&x->hs, data, len);
-	x->got += len;
-	if (x->got - x->flushed >= WRITEBACK_EVERY) {
-		sync_file_range(x->fd, (off_t)x->flushed, (off_t)(x->got - x->flushed), SYNC_FILE_RANGE_WRITE);
-		x->flushed = x->got;
-	}
-	return 0;
-}
-
-/* Starts the destination over (a server that ignored our Range). */
-static int sink_restart(struct xop *x)
-{
-	if (ftruncate(x->fd, 0) < 0 || lseek(x->fd, 0, SEEK_SET) < 0) {
-		set_reason(x, "cannot truncate '%s': %s", x->op->local, strerror(errno));
-		return -1;
-	}
-	sink_reset(x);
-	return 0;
-}
-
-/* Closes the destination without judging it; an empty one is removed. */
-static void sink_close(struct xop *x)
-{
-	if (x->fd < 0)
-		return;
-	close(x->fd);
-	x->fd = -1;
-	if (x->hashing)
-		hash_stream_abort(&x->hs);
-	x->hashing = 0;
-	if (!x->got)
-		unlink(x->op->local);
-}
-
-enum xresult xop_sink_finish(struct remote *r, struct xop *x)
-{
-	char hex[HASH_HEX_LEN + 1];
-	struct rop *op = x->op;
-
-	(void)r;
-	if (x->got > x->flushed)
-		sync_file_range(x->fd, (off_t)x->flushed, 0, SYNC_FILE_RANGE_WRITE);
-	if (close(x->fd) < 0) {
-		x->fd = -1;
-		set_reason(x, "cannot write '%s': %s", op->local, strerror(errno));
-		hash_stream_abort(&x->hs);
-		x->hashing = 0;
-		return XR_FAIL;
-	}
-	x->fd = -1;
-	hash_stream_final(&x->hs, hex);
-	x->hashing = 0;
-	if ((op->sha256[0] && strcmp(hex, op->sha256)) || (op->size && x->got != op->size)) {
-		if (op->sha256[0] && strcmp(hex, op->sha256))
-			set_reason(x, "the content received hashes to %.12s..., not to its name (%" PRIu64
-				   " bytes); not kept", hex, x->got);
-		else
-			set_reason(x, "received %" PRIu64 " bytes, expected %" PRIu64 "; not kept", x->got,
-				   op->size);
-		unlink(op->local);
-		x->no_resume = 1;
-		return XR_RETRY;
-	}
-	return XR_OK;
-}
-
-/* --- PUT sources -------------------------------------------------------- */
-
-int xop_source_open(struct xop *x)
-{
-	struct stat st;
-
-	if (x->src < 0) {
-		x->src = open(x->op->local, O_RDONLY | O_CLOEXEC);
-		if (x->src < 0 || fstat(x->src, &st) < 0) {
-			set_reason(x, "cannot read '%s': %s", x->op->local, strerror(errno));
-			if (x->src >= 0)
-				close(x->src);
-			x->src = -1;
-			return -1;
-		}
-		x->op->size = (uint64_t)st.st_size;
-	} else if (lseek(x->src, 0, SEEK_SET) < 0) {
-		set_reason(x, "cannot read '%s': %s", x->op->local, strerror(errno));
-		return -1;
-	}
-	if (x->shashing)
-		hash_stream_abort(&x->shs);
-	hash_stream_init(&x->shs);
-	x->shashing = 1;
-	x->sent = 0;
-	return 0;
-}
-
-ssize_t xop_source_read(struct xop *x, void *buf, size_t len)
-{
-	struct rop *op = x->op;
-	uint64_t left = op->size - x->sent;
-	ssize_t k;
-
-	if (!left)
-		return 0;
-	if (len > left)
-		len = (size_t)left;
-	k = read(x->src, buf, len);
-	if (k < 0 && errno == EINTR)
-		k = read(x->src, buf, len);
-	if (k <= 0) {
-		set_reason(x, k < 0 ? "cannot read '%s': %s" : "'%s' shrank while being sent%s", op->local,
-			   k < 0 ? strerror(errno) : "");
-		x->src_bad = k == 0;
-		return -1;
-	}
-	hash_stream_update(&x->shs, buf, (size_t)k);
-	x->sent += (uint64_t)k;
-	if (x->sent == op->size) {
-		char hex[HASH_HEX_LEN + 1];
-		hash_stream_final(&x->shs, hex);
-		x->shashing = 0;
-		/* Checked before the last bytes leave: a corrupt object in our
-		 * cache never reaches the remote complete. */
-		if (op->sha256[0] && strcmp(hex, op->sha256)) {
-			set_reason(x, "the local copy '%s' is corrupt (it hashes to %.12s...): not uploaded; "
-				   "delete it and rebuild or fetch it again", op->local, hex);
-			x->src_bad = 1;
-			return -1;
-		}
-	}
-	return k;
-}
-
-void xop_source_close(struct xop *x)
-{
-	if (x->src >= 0)
-		close(x->src);
-	x->src = -1;
-	if (x->shashing)
-		hash_stream_abort(&x->shs);
-	x->shashing = 0;
-}
-
-void xop_add_entry(struct xop *x, const char *key, size_t len, int64_t mtime, uint64_t size)
-{
-	ARRAY_GROW(x->ents, x->aents, x->nents + 1);
-	x->ents[x->nents].key = xstrndup(key, len);
-	x->ents[x->nents].mtime = mtime;
-	x->ents[x->nents].size = size;
-	x->nents++;
-}
-
-static void free_entries(struct xop *x)
-{
-	for (size_t i = 0; i < x->nents; i++)
-		free((char *)x->ents[i].key);
-	free(x->ents);
-	x->ents = NULL;
-	x->nents = x->aents = 0;
 }
 
 /* --- progress and reporting --------------------------------------------- */
@@ -393,7 +152,7 @@ static void conclude(struct engine *e, struct xop *x, enum xresult res)
 	struct rop *op = x->op;
 
 	if (op->type == ROP_GET)
-		sink_close(x);
+		xop_sink_close(x);
 	if (op->type == ROP_PUT)
 		xop_source_close(x);
 	op->status = res == XR_OK ? ROP_OK : res == XR_MISSING ? ROP_MISSING : ROP_FAILED;
@@ -404,7 +163,7 @@ static void conclude(struct engine *e, struct xop *x, enum xresult res)
 	}
 	for (size_t i = 0; e->o->on_list && i < x->nents; i++)
 		e->o->on_list(e->o->ctx, &x->ents[i]);
-	free_entries(x);
+	xop_free_entries(x);
 	if (e->o->verbose && op->status == ROP_OK && (op->type == ROP_GET || op->type == ROP_PUT ||
 						      op->type == ROP_DELETE)) {
 		struct strbuf sb = STRBUF_INIT;
@@ -448,7 +207,7 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *ud)
 	if (!x->started) {
 		x->started = 1;
 		curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &x->http);
-		if (x->op->type == ROP_GET && x->http == 200 && x->got && sink_restart(x) < 0)
+		if (x->op->type == ROP_GET && x->http == 200 && x->got && xop_sink_restart(x) < 0)
 			return 0;
 	}
 	if (x->op->type == ROP_GET && (x->http == 200 || x->http == 206)) {
@@ -460,7 +219,7 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *ud)
 	size_t cap = x->op->type == ROP_LIST && x->http / 100 == 2 ? LIST_BODY_CAP : ERR_BODY_CAP;
 	if (x->body.len + n > cap) {
 		if (cap == LIST_BODY_CAP) {
-			set_reason(x, "the listing is larger than %zu bytes", cap);
+			xop_reason(x, "the listing is larger than %zu bytes", cap);
 			return 0;
 		}
 		n = cap - x->body.len;
@@ -533,7 +292,7 @@ static void http_reason(struct xop *x)
 
 	if (x->body.len)
 		xml_scan(x->body.buf, x->body.len, code_fn, &code);
-	set_reason(x, "HTTP %ld%s", x->http, code.buf);
+	xop_reason(x, "HTTP %ld%s", x->http, code.buf);
 	strbuf_release(&code);
 }
 
@@ -550,7 +309,7 @@ static enum xresult classify(struct engine *e, struct xop *x, CURLcode cc, const
 		if (x->reason.len && (cc == CURLE_WRITE_ERROR || cc == CURLE_ABORTED_BY_CALLBACK ||
 				      cc == CURLE_READ_ERROR))
 			return XR_FAIL;
-		set_reason(x, "%s", errbuf[0] ? errbuf : curl_easy_strerror(cc));
+		xop_reason(x, "%s", errbuf[0] ? errbuf : curl_easy_strerror(cc));
 		return transient_curl(cc) ? XR_RETRY : XR_FAIL;
 	}
 	curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &x->http);
@@ -765,7 +524,7 @@ static void finished(struct engine *e, CURLMsg *m)
 		curl_easy_getinfo(s->h, CURLINFO_RETRY_AFTER, &ra);
 	release_slot(e, s);
 	if (res == XR_AGAIN && x->op->type == ROP_GET && x->no_resume)
-		sink_close(x);
+		xop_sink_close(x);
 	if (res == XR_RETRY && x->op->type == ROP_GET && x->fd >= 0) {
 		/* keep what arrived: the next attempt resumes after it */
 		close(x->fd);
@@ -801,7 +560,7 @@ static void drain(struct engine *e)
 {
 	for (size_t i = 0; i < e->nwait; i++) {
 		struct xop *x = &e->xs[e->wait[i]];
-		set_reason(x, "not attempted");
+		xop_reason(x, "not attempted");
 		conclude(e, x, XR_FATAL);
 	}
 	e->nwait = 0;
@@ -897,7 +656,7 @@ static void direct_one(void *ctx, size_t i, int w)
 		}
 		res = e->r->kind->run(e->r, x);
 		if (x->op->type == ROP_GET)
-			res = res == XR_OK ? xop_sink_finish(e->r, x) : (sink_close(x), res);
+			res = res == XR_OK ? xop_sink_finish(e->r, x) : (xop_sink_close(x), res);
 		if (x->op->type == ROP_PUT)
 			xop_source_close(x);
 		if (res != XR_RETRY || ++x->attempts > e->r->retries)
@@ -931,7 +690,7 @@ static int run_direct(struct engine *e)
 		for (size_t i = 0; i < e->n; i++)
 			if (e->xs[i].op->type == ROP_PUT && e->xs[i].result == XR_OK) {
 				e->xs[i].result = XR_FAIL;
-				set_reason(&e->xs[i], "not made durable");
+				xop_reason(&e->xs[i], "not made durable");
 			}
 	for (size_t i = 0; i < e->n; i++) {
 		struct xop *x = &e->xs[i];

@@ -44,17 +44,22 @@ static void summarize_size(struct strbuf *sb, uint64_t b)
 		strbuf_addf(sb, "%" PRIu64 " bytes", b);
 }
 
-/* Checks which objects the cache has; reports the ones it lacks. */
+/* Checks which objects the cache has; reports the ones that neither it nor
+ * the remote has (a clone that never fetched an object can still push). */
 static void check_local(struct pusher *p, const struct objset *missing_manifests)
 {
-	for (size_t i = 0; i < missing_manifests->n; i++, p->nmissing++)
-		if (p->nmissing < MAX_LISTED)
+	for (size_t i = 0; i < missing_manifests->n; i++) {
+		const struct objref *o = objset_find(&p->objs, missing_manifests->v[i].id);
+		if (o && p->on_remote[o - p->objs.v])
+			continue;
+		if (p->nmissing++ < MAX_LISTED)
 			error("cannot push '%s': its directory manifest %s is missing from the cache",
 			      missing_manifests->v[i].what, missing_manifests->v[i].id);
+	}
 	for (size_t i = 0; i < p->objs.n; i++) {
 		p->local[i] = cache_has_object(&p->ss->cache, p->objs.v[i].id);
 		/* a run-cache entry with objects not here is just not pushed */
-		if (p->local[i] || !objset_find(&p->roots, p->objs.v[i].id) ||
+		if (p->local[i] || p->on_remote[i] || !objset_find(&p->roots, p->objs.v[i].id) ||
 		    objset_find(missing_manifests, p->objs.v[i].id))
 			continue;
 		if (p->nmissing++ < MAX_LISTED)
@@ -265,11 +270,11 @@ int sync_push(struct session *ss, struct remote *r, const struct sync_opts *o)
 	objset_sort(&p.objs);
 	p.on_remote = xcalloc(p.objs.n + 1, 1);
 	p.local = xcalloc(p.objs.n + 1, 1);
-	check_local(&p, &mm);
 	if (check_remote(&p) < 0) {
 		ret = -1;
 		goto done;
 	}
+	check_local(&p, &mm);
 	for (size_t i = 0; i < p.objs.n; i++)
 		p.nalready += p.on_remote[i];
 	if (push_pass(&p, 0) < 0)
