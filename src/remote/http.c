@@ -177,10 +177,10 @@ static enum xresult http_classify(struct remote *r, struct xop *x)
 		return XR_AGAIN;
 	}
 	if (x->op->type == ROP_LIST && (s == 405 || s == 501)) {
-		strbuf_reset(&x->reason);
-		strbuf_addf(&x->reason, "HTTP %ld: the server cannot list directories (it needs WebDAV "
-			    "PROPFIND); set remote.%s.check to 'head'", s, r->name);
-		return XR_FAIL;
+		/* a plain HTTP server: no PROPFIND. Not an error here; whoever
+		 * wanted the listing falls back to HEADs, or says it needs one. */
+		r->cannot_list = 1;
+		return XR_MISSING;
 	}
 	return XR_DEFAULT;
 }

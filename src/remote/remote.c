@@ -436,6 +436,10 @@ int remote_exists(struct remote *r, char **keys, size_t n, unsigned char *presen
 	/* List the busiest prefix, estimate what listing the rest costs from
 	 * its size, and list them only when that beats a HEAD per key. */
 	ret = list_prefixes(r, prefixes, 0, 1, &x, pg);
+	if (!ret && r->cannot_list) {
+		ret = head_all(r, keys, n, present, pg);
+		goto done;
+	}
 	double per_prefix = 1.0 + (double)x.listed * r->kind->list_cost_per_1000 / 1000.0;
 	if (!ret && np > 1 && (r->check == CHECK_LIST || per_prefix * (double)(np - 1) < (double)n)) {
 		ret = list_prefixes(r, prefixes, 1, np, &x, pg);
@@ -457,6 +461,7 @@ int remote_exists(struct remote *r, char **keys, size_t n, unsigned char *presen
 		free(ri);
 		free(rp);
 	}
+done:
 	for (size_t i = 0; i < np; i++)
 		free(prefixes[i]);
 	free(prefixes);
@@ -481,5 +486,8 @@ int remote_list_all(struct remote *r, const char *prefix, void (*fn)(void *ctx, 
 	ret = remote_run(r, ops, 256, &o);
 	for (int i = 0; i < 256; i++)
 		free(keys[i]);
+	if (!ret && r->cannot_list)
+		ret = error("remote '%s' (%s) cannot list its objects (the server does not support WebDAV "
+			    "PROPFIND), which this needs", r->name, r->display);
 	return ret;
 }

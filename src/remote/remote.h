@@ -64,7 +64,7 @@ struct remote {
 	int connect_timeout;            /* seconds to establish a connection */
 	enum remote_check check;        /* HEAD each key, list prefixes, or decide */
 	char *tmpdir;                   /* where downloads are written: the cache's tmp dir */
-	int interrupted;                /* set when a transfer was stopped by a signal */
+	int cannot_list;                /* the server answered a listing with "not supported" */
 };
 
 /*

@@ -104,6 +104,15 @@ test_expect_success 'faults during a push: it completes and the server holds onl
 	done
 '
 
+test_expect_success 'a server without PROPFIND: existence falls back to HEADs; gc --cloud says why it cannot' '
+	make_project many && cd many && mkdir bulk && for i in $(seq 1 70); do echo $i >bulk/f$i; done &&
+	repro add bulk >/dev/null && repro remote add -d plain "http://127.0.0.1:$port/plain" &&
+	faults mode=none && repro push >out && test_grep "^pushed 84 objects" out &&
+	repro push >out 2>err && test_grep "^everything is up to date" out && test ! -s err &&
+	repro status --cloud >st && test_grep "in sync" st &&
+	test_expect_code 1 repro gc --cloud 2>err && test_grep "cannot list its objects" err
+'
+
 test_expect_success 'S3 requests carry the session token and the payload hash, signed' '
 	cd p && repro remote add -f tok s3://bucket/pfx && repro remote modify tok endpoint "http://127.0.0.1:$port" &&
 	repro remote modify tok check head && faults mode=none && : >"$FS/requests.log" &&
