@@ -32,6 +32,9 @@ static const struct command commands[] = {
 	{ "checkout", cmd_checkout, NEED_PROJECT | NEED_LOCK, "restore outputs from the cache" },
 	{ "commit", cmd_commit, NEED_PROJECT | NEED_LOCK, "record the current outputs in the lock" },
 	{ "add", cmd_add, NEED_PROJECT | NEED_LOCK, "track a data file or directory" },
+	{ "metrics", cmd_metrics, NEED_PROJECT, "show metrics across git revisions, or compare two" },
+	{ "params", cmd_params, NEED_PROJECT, "compare the params of two git revisions" },
+	{ "plots", cmd_plots, NEED_PROJECT, "write an HTML page of metrics across commits, and plots" },
 	{ "builtin", cmd_builtin, 0, "run a built-in stage; 'repro builtin list'" },
 	{ "version", cmd_version, 0, "print the version" },
 };
