@@ -84,6 +84,13 @@ void metrics_ctx_init(struct metrics_ctx *c, struct grepo *repo, const char *sta
 void metrics_ctx_release(struct metrics_ctx *c);
 
 /*
+ * Opens the git repository holding the project at root. `need` names what
+ * requires one ("'-A'"), or is NULL when git is optional. Returns 0 (open),
+ * 1 when there is no repository and none is needed, -1 (reported).
+ */
+int metrics_repo_open(struct grepo *g, const char *root, const char *need);
+
+/*
  * The pipeline at rev (NULL: the workspace), parsed once per distinct set
  * of input blobs. Returns NULL when it does not load (reported once). A
  * missing stages file is an empty pipeline. Owned by c.
