@@ -422,3 +422,32 @@ int metrics_read(struct metrics_ctx *c, struct grev *rev, const char *name, stru
 	metrics_specs_free(specs, n);
 	return 0;
 }
+
+int metrics_read_out(struct metrics_ctx *c, struct grev *rev, const struct pipeline *p, const struct stage *s,
+		     const struct stage_out *o, struct strbuf *out)
+{
+	if (!rev) {
+		if (strbuf_read_file(out, o->path, FILE_CAP) == 0)
+			return 0;
+		if (errno == ENOENT || errno == ENOTDIR || errno == EISDIR)
+			return 1;
+		return error("cannot read '%s':", o->path);
+	}
+	if (grev_load(rev) < 0)
+		return -1;
+	if (o->cache) {
+		const struct lock *l = memo_lock_at(c, rev, p);
+		struct lock_stage *ls = l ? lock_find(l, s->name) : NULL;
+		struct lock_entry *e = ls ? lock_entry_find(ls->outs, ls->nouts, o->decl) : NULL;
+		struct cache *cache = e && !e->hi.isdir ? open_cache(c) : NULL;
+		if (cache) {
+			if (!cache_has_object(cache, e->hi.id) && metrics_fetch_object(cache, e->hi.id) != 0) {
+				warn("'%s' at revision '%s' is not in the local cache (object %.12s); "
+				     "'repro pull' would fetch it", o->path, rev->name, e->hi.id);
+				return 1;
+			}
+			return cache_read_object(cache, e->hi.id, out, FILE_CAP);
+		}
+	}
+	return grev_read(rev, o->path, out);
+}

@@ -106,6 +106,15 @@ const struct pipeline *metrics_pipeline(struct metrics_ctx *c, struct grev *rev)
 int metrics_read(struct metrics_ctx *c, struct grev *rev, const char *name, struct metrics_snapshot *out);
 
 /*
+ * The content of out o of stage s (of p, the pipeline at rev) at rev (NULL:
+ * the workspace): the workspace file, the commit's file, or for a cached out
+ * the object that revision's lock names, from the cache. Returns 0, 1 when
+ * it is not there (a missing object is warned about), -1 (reported).
+ */
+int metrics_read_out(struct metrics_ctx *c, struct grev *rev, const struct pipeline *p, const struct stage *s,
+		     const struct stage_out *o, struct strbuf *out);
+
+/*
  * Reads the params the pipeline at rev declares (stage params: and top-level
  * params:) into *out, one entry per params file, keys flattened. Same
  * contract as metrics_read.
