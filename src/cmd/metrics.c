@@ -54,12 +54,26 @@ static void put(const struct strbuf *sb)
 	fflush(stdout);
 }
 
+/* Prints root (and frees it) indented by two spaces: cJSON indents with
+ * tabs, and a tab in its output is always layout (strings escape theirs). */
 static void print_json(cJSON *root)
 {
 	char *s = cJSON_Print(root);
+	struct strbuf out = STRBUF_INIT;
+
 	if (!s)
 		die_oom();
-	printf("%s\n", s);
+	for (const char *p = s; *p; p++) {
+		if (*p != '\t')
+			strbuf_addch(&out, *p);
+		else if (p == s || p[-1] == '\n' || p[-1] == '\t')
+			strbuf_addstr(&out, "  ");
+		else
+			strbuf_addch(&out, ' ');
+	}
+	strbuf_addch(&out, '\n');
+	put(&out);
+	strbuf_release(&out);
 	free(s);
 	cJSON_Delete(root);
 }

@@ -113,6 +113,8 @@ int grepo_resolve(struct grepo *g, const char *spec, struct grev *out)
 
 	memset(out, 0, sizeof(*out));
 	int r = git_revparse_single(&obj, g->repo, spec);
+	if (r == GIT_ENOTFOUND && !strncmp(spec, "HEAD", 4) && git_repository_head_unborn(g->repo) == 1)
+		return error("unknown revision '%s': the current branch has no commits yet", spec);
 	if (r == GIT_ENOTFOUND || r == GIT_EINVALIDSPEC)
 		return error("unknown revision '%s'", spec);
 	if (r == GIT_EAMBIGUOUS)
