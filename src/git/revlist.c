@@ -78,14 +78,15 @@ int grepo_tags(struct grepo *g, struct grev_list *out)
 }
 
 /* Starts the walk; 1 when there is nothing to walk (an unborn HEAD). */
-static int push_starts(git_revwalk *walk, int all_refs)
+static int push_starts(git_repository *repo, git_revwalk *walk, int all_refs)
 {
-	int r = git_revwalk_push_head(walk);
+	/* an unborn HEAD (no commit yet) is not pushed: the walk would fail */
+	int unborn = git_repository_head_unborn(repo);
 
-	if (r < 0 && r != GIT_ENOTFOUND && r != GIT_EUNBORNBRANCH)
+	if (unborn < 0 || (unborn == 0 && git_revwalk_push_head(walk) < 0))
 		return -1;
 	if (!all_refs)
-		return r < 0 ? 1 : 0;
+		return unborn ? 1 : 0;
 	if (git_revwalk_push_glob(walk, "refs/heads/*") < 0 || git_revwalk_push_glob(walk, "refs/tags/*") < 0)
 		return -1;
 	return 0;
@@ -100,7 +101,7 @@ int grepo_log(struct grepo *g, int all_refs, size_t max, struct grev_list *out)
 	if (git_revwalk_new(&walk, g->repo) < 0)
 		return git_report("cannot walk the history of", git_repository_workdir(g->repo));
 	git_revwalk_sorting(walk, GIT_SORT_TIME | GIT_SORT_TOPOLOGICAL);
-	r = push_starts(walk, all_refs);
+	r = push_starts(g->repo, walk, all_refs);
 	if (r != 0) {
 		git_revwalk_free(walk);
 		return r > 0 ? 0 : git_report("cannot walk the history of", git_repository_workdir(g->repo));
