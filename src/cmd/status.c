@@ -14,8 +14,8 @@
 static const char status_description[] =
 	"For every stage that would not be skipped by 'repro run', prints why: which\n"
 	"dep, which param (old -> new), which out, or that the cmd or a built-in's\n"
-	"code changed. A stage whose own inputs are unchanged but whose upstream\n"
-	"will run is listed with that upstream.\n"
+	"code changed. A stage whose own inputs are unchanged but whose upstream is\n"
+	"out of date is listed with that upstream.\n"
 	"\n"
 	"Exit status: 0, or with --quiet 1 when anything is out of date.\n";
 
@@ -110,7 +110,7 @@ int cmd_status(int argc, char **argv, struct project *p)
 				cJSON_AddStringToObject(o, "subject", up);
 				cJSON_AddItemToArray(arr, o);
 				if (!quiet && !json)
-					printf("    upstream '%s' will run first\n", up);
+					printf("    upstream '%s' is out of date\n", up);
 			}
 		}
 		stage_eval_release(&ev);

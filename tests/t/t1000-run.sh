@@ -73,7 +73,7 @@ test_expect_success 'status names the changed param; a changed param re-runs its
 	    cmd changed
 	    modified param '"'"'train.lr'"'"' (0.1 -> 0.2)
 	evaluate:
-	    upstream '"'"'train'"'"' will run first
+	    upstream '"'"'train'"'"' is out of date
 	EOF
 	test_cmp expect out &&
 	repro run >out &&
