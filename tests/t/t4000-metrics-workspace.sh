@@ -165,4 +165,16 @@ test_expect_success 'no metrics declared: nothing printed, {} as JSON' '
 	test_cmp expect out
 '
 
+test_expect_success 'docs/metrics.md names every option the commands accept' '
+	cd p &&
+	for cmd in "metrics show" "metrics diff" "params diff" "plots"; do
+		repro $cmd --help >help &&
+		sed -n "s/^    \(-., \)\{0,1\}\(--[a-z-]*\).*/\2/p" help | grep -v -x -e --help >opts &&
+		test -s opts &&
+		while read opt; do
+			grep -q -e "$opt" "$SRCDIR/docs/metrics.md" || { echo "$cmd: $opt not in docs/metrics.md"; return 1; }
+		done <opts || return 1
+	done
+'
+
 test_done
