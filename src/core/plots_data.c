@@ -13,7 +13,7 @@
 #include "util/xalloc.h"
 #include "util/ytree.h"
 
-#define MAX_ROWS 1000000 /* a data file with more rows is cut (and said so) */
+#define MAX_ROWS 100000 /* rows read from a CSV/TSV file; more are left out (and said so) */
 
 static int has_ext(const char *path, const char *ext)
 {
@@ -57,7 +57,7 @@ static void csv_field(const char **p, const char *end, char delim, struct strbuf
 }
 
 /* CSV/TSV into records of strings, keyed by the header line. */
-static cJSON *csv_records(const char *buf, size_t len, char delim)
+static cJSON *csv_records(const char *path, const char *buf, size_t len, char delim)
 {
 	const char *p = buf, *end = buf + len;
 	struct strbuf f = STRBUF_INIT;
@@ -85,6 +85,8 @@ static cJSON *csv_records(const char *buf, size_t len, char delim)
 		}
 		cJSON_AddItemToArray(records, rec);
 	}
+	if (p < end)
+		warn("'%s' has more than %d rows; the rest is not plotted", path, MAX_ROWS);
 	for (size_t i = 0; i < ncols; i++)
 		free(cols[i]);
 	free(cols);
@@ -170,8 +172,10 @@ static size_t y_columns(const cJSON *props, const cJSON *first, const char *x, c
 	if (n || !first)
 		return n;
 	for (const cJSON *c = first->child; c; c = c->next)
-		if (!x || strcmp(c->string, x))
-			ys[0] = c->string, n = 1;
+		if (!x || strcmp(c->string, x)) {
+			ys[0] = c->string;
+			n = 1;
+		}
 	return n;
 }
 
@@ -215,9 +219,9 @@ int plots_read_data(const char *path, const char *buf, size_t len, const cJSON *
 	cJSON *records;
 
 	if (has_ext(path, ".csv"))
-		records = csv_records(buf, len, ',');
+		records = csv_records(path, buf, len, ',');
 	else if (has_ext(path, ".tsv"))
-		records = csv_records(buf, len, '\t');
+		records = csv_records(path, buf, len, '\t');
 	else
 		records = structured_records(path, buf, len);
 	if (!records)
