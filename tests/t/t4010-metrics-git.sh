@@ -382,6 +382,25 @@ test_expect_success 'a project in a subdirectory of the work tree' '
 	test_cmp expect out
 '
 
+test_expect_success 'symbolic links inside the tree are followed; links out of it are not' '
+	cd mono && mkdir shared && echo "{\"b\": 5}" >shared/m.json &&
+	ln -s ../shared/m.json ml/link.json && ln -s /nonexistent/m.json ml/abs.json &&
+	printf "metrics: [m.json, link.json, abs.json]\n" >ml/stages.yaml &&
+	git add shared ml && commit_at 2 links &&
+	cd ml && repro metrics show -A link.json abs.json >out &&
+	head=$(git rev-parse --short HEAD) first=$(git rev-parse --short HEAD~1) &&
+	cat >expect <<-EOF &&
+	Revision   Path       Metric  Value
+	workspace  link.json  b       5
+	workspace  abs.json   -       -
+	$head    link.json  b       5
+	$head    abs.json   -       -
+	$first    link.json  -       -
+	$first    abs.json   -       -
+	EOF
+	test_cmp expect out
+'
+
 test_expect_success 'a repository with no commits yet' '
 	mkdir fresh && cd fresh && git init -q && repro init >/dev/null &&
 	printf "metrics: [m.json]\n" >stages.yaml && echo "{\"a\": 1}" >m.json &&
