@@ -37,8 +37,9 @@ GEN       := $(BUILD)/gen/builtin_hashes.h
 
 all: repro
 
+# ./repro always points at the plain build, whatever BUILD a sub-make used.
 repro: $(BUILD)/repro
-	@ln -sf $(BUILD)/repro repro
+	@[ "$(BUILD)" != build ] || ln -sf build/repro repro
 
 $(BUILD)/repro: $(OBJ)
 	$(CC) $(LDFLAGS) -o $@ $(OBJ) $(LDLIBS)

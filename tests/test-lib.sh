@@ -82,6 +82,9 @@ $test_cleanups"
 
 test_done() {
 	echo "1..$test_count"
+	# stop services while their pid files still exist
+	_run_cleanups
+	test_cleanups=""
 	if [ "$test_failures" -eq 0 ]; then
 		rm -rf "$TRASH"
 		exit 0
@@ -137,11 +140,22 @@ test_grep() {
 }
 
 # Prints a free TCP port on 127.0.0.1 in 14500-18100 (the range services.md
-# found free), chosen from the script's pid so parallel scripts differ.
+# found free), starting from one derived from the script's pid so parallel
+# scripts differ. "Free" means a bind to it succeeds now (perl, since /bin/sh
+# has no /dev/tcp); with N given, ports N..N+K-1 must all be free (K = $2).
 test_free_port() {
-	_p=$(( 14500 + ($$ * 7 + ${1:-0} * 13) % 3500 ))
-	while (echo >/dev/tcp/127.0.0.1/$_p) 2>/dev/null; do _p=$((_p + 1)); done
-	echo $_p
+	perl -MIO::Socket::INET -e '
+		my ($start, $count) = @ARGV;
+		for (my $p = $start; $p < 18100; $p++) {
+			my $ok = 1;
+			for my $k (0 .. $count - 1) {
+				my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => $p + $k,
+					Proto => "tcp", ReuseAddr => 0, Listen => 1);
+				if (!$s) { $ok = 0; last } close $s;
+			}
+			if ($ok) { print "$p\n"; exit 0 }
+		}
+		exit 1' $(( 14500 + ($$ * 7 + ${1:-0} * 13) % 3000 )) "${2:-1}"
 }
 
 cd "$TRASH" || exit 1

@@ -21,4 +21,12 @@ const struct builtin_stage *builtin_find(const char *name);
 /* The code hash of a built-in (64 hex), or NULL for an unknown name. */
 const char *builtin_code_hash(const char *name);
 
+/* The built-ins, one file each: each returns 0, 1 on failure, 2 on a usage or configuration error. */
+int builtin_ingest(int argc, char **argv);
+int builtin_analyze(int argc, char **argv);
+int builtin_preprocess(int argc, char **argv);
+int builtin_validate(int argc, char **argv);
+int builtin_anomaly(int argc, char **argv);
+int builtin_bias(int argc, char **argv);
+
 #endif

@@ -30,6 +30,11 @@ enum pii_kind {
 
 /* The kind's name as pii-rules.md spells it ("ipv4", "openai_key", ...). */
 const char *pii_kind_name(enum pii_kind kind);
+/*
+ * The text an item of that kind is replaced with ("IPV4_REDACTED", ...;
+ * docs/pii.md lists them). An api_token keeps its prefix ("hf_REDACTED").
+ */
+const char *pii_kind_token(enum pii_kind kind);
 
 struct pii_item {
 	enum pii_kind kind;
@@ -52,5 +57,11 @@ size_t pii_find(const char *text, size_t len, struct pii_item **items);
  * may be NULL). Returns the number of items redacted.
  */
 size_t redact_text(const char *text, size_t len, struct strbuf *out, struct pii_counts *counts);
+
+/*
+ * `repro builtin redact [--report] [FILE]`: FILE (or stdin) redacted on
+ * stdout; --report prints the items found per kind on stderr.
+ */
+int builtin_redact(int argc, char **argv);
 
 #endif

@@ -2,9 +2,17 @@
 
 #include <string.h>
 
+#include "builtin/redact.h"
 #include "builtin_hashes.h"
 
 const struct builtin_stage builtin_stages[] = {
+	{ "ingest", builtin_ingest, "read manifests from a directory, archive or URL into JSONL" },
+	{ "analyze", builtin_analyze, "count kinds, apiVersions, licenses, sizes, keywords, PII" },
+	{ "preprocess", builtin_preprocess, "filter, redact, prompt and wrap manifests as tool calls" },
+	{ "validate", builtin_validate, "check every training record; write schema_report.json" },
+	{ "anomaly", builtin_anomaly, "alert on a bad schema report (Slack webhook or log)" },
+	{ "bias", builtin_bias, "slice, flag imbalance, downsample; write the balanced set" },
+	{ "redact", builtin_redact, "remove personal data and secrets from a manifest (FILE or stdin)" },
 	{ NULL, NULL, NULL },
 };
 

@@ -1,0 +1,214 @@
+#include "builtin/source.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <archive.h>
+
+#include "builtin/httpstream.h"
+#include "util/error.h"
+#include "util/fs.h"
+#include "util/log.h"
+#include "util/strbuf.h"
+#include "util/xalloc.h"
+
+enum source_kind source_kind_of(const char *src)
+{
+	if (!strncmp(src, "http://", 7) || !strncmp(src, "https://", 8))
+		return SOURCE_URL;
+	return is_dir(src) ? SOURCE_DIR : SOURCE_ARCHIVE;
+}
+
+const char *source_printable(const char *path, char *buf, size_t size)
+{
+	size_t i = 0;
+
+	for (; path[i] && i + 1 < size; i++)
+		buf[i] = (unsigned char)path[i] < 0x20 || path[i] == 0x7f ? '?' : path[i];
+	buf[i] = '\0';
+	return buf;
+}
+
+int source_clean_path(const char *in, char **out, const char **why)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	*out = NULL;
+	if (*in == '/') {
+		*why = "absolute path";
+		return -1;
+	}
+	for (const char *c = in; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f) {
+			*why = "control character in the path";
+			return -1;
+		}
+	for (const char *p = in; *p;) {
+		const char *e = strchr(p, '/');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			*why = "'..' in the path";
+			strbuf_release(&sb);
+			return -1;
+		}
+		if (n && !(n == 1 && p[0] == '.')) {
+			if (sb.len)
+				strbuf_addch(&sb, '/');
+			strbuf_add(&sb, p, n);
+		}
+		p += n + (e != NULL);
+	}
+	if (!sb.len) {
+		*why = "empty path";
+		return -1;
+	}
+	*out = strbuf_detach(&sb, NULL);
+	return 0;
+}
+
+/* The directory walk's state. */
+struct walk {
+	const char *root;               /* the source directory */
+	size_t max;                     /* max_file_size */
+	const struct source_ops *ops;   /* callbacks */
+	void *ctx;                      /* their context */
+	struct source_stats *st;        /* counters */
+	struct strbuf content;          /* the file being handed over */
+};
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Lists dir's entries sorted by name (bytewise), without "." and "..". */
+static int list_dir(const char *dir, char ***names, size_t *n)
+{
+	DIR *d = opendir(dir);
+	size_t alloc = 0;
+	struct dirent *de;
+
+	*names = NULL;
+	*n = 0;
+	if (!d)
+		return error("cannot open directory '%s':", dir);
+	errno = 0;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		ARRAY_GROW(*names, alloc, *n + 1);
+		(*names)[(*n)++] = xstrdup(de->d_name);
+	}
+	int err = errno;
+	closedir(d);
+	if (err) {
+		errno = err;
+		return error("cannot read directory '%s':", dir);
+	}
+	qsort(*names, *n, sizeof(**names), by_name);
+	return 0;
+}
+
+static int read_file(struct walk *w, const char *full, const char *rel, const struct stat *st)
+{
+	char pbuf[512];
+
+	if ((size_t)st->st_size > w->max) {
+		log_msg(LOG_WARNING, "ingest", "skipping '%s': %lld bytes, more than max_file_size",
+			source_printable(rel, pbuf, sizeof(pbuf)), (long long)st->st_size);
+		w->st->too_large++;
+		return 0;
+	}
+	strbuf_reset(&w->content);
+	if (strbuf_read_file(&w->content, full, w->max) < 0) {
+		if (errno == EFBIG) { /* grew since the stat */
+			w->st->too_large++;
+			return 0;
+		}
+		return error("cannot read '%s':", full);
+	}
+	struct source_file f = { rel, w->content.buf, w->content.len };
+	return w->ops->take(w->ctx, &f);
+}
+
+static int walk_dir(struct walk *w, const char *rel)
+{
+	char *full = *rel ? path_join_dup(w->root, rel) : xstrdup(w->root);
+	char **names;
+	size_t n;
+	int ret = list_dir(full, &names, &n);
+
+	for (size_t i = 0; i < n && !ret; i++) {
+		char *crel = *rel ? path_join_dup(rel, names[i]) : xstrdup(names[i]);
+		char *cfull = path_join_dup(full, names[i]);
+		struct stat st;
+		char pbuf[512];
+
+		if (lstat(cfull, &st) < 0) {
+			ret = error("cannot stat '%s':", cfull);
+		} else if (S_ISDIR(st.st_mode)) {
+			if (strcmp(names[i], ".git"))
+				ret = walk_dir(w, crel);
+		} else if (!S_ISREG(st.st_mode)) {
+			log_msg(LOG_WARNING, "ingest", "skipping '%s': not a regular file",
+				source_printable(crel, pbuf, sizeof(pbuf)));
+			w->st->special++;
+		} else {
+			w->st->entries++;
+			if (w->ops->want(w->ctx, crel))
+				ret = read_file(w, cfull, crel, &st);
+		}
+		free(crel);
+		free(cfull);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	free(full);
+	return ret < 0 ? -1 : 0;
+}
+
+static int read_archive_file(const char *src, size_t max, const struct source_ops *ops, void *ctx,
+			     struct source_stats *st)
+{
+	struct archive *a = archive_read_new();
+	int ret;
+
+	archive_read_support_filter_all(a);
+	archive_read_support_format_all(a);
+	if (archive_read_open_filename(a, src, 64 * 1024) != ARCHIVE_OK) {
+		ret = error("cannot read archive '%s': %s", src, archive_error_string(a));
+		archive_read_free(a);
+		return ret;
+	}
+	ret = source_read_archive(a, src, max, ops, ctx, st);
+	archive_read_free(a);
+	return ret;
+}
+
+int source_read(const char *src, size_t max_file_size, const struct source_ops *ops, void *ctx,
+		struct source_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	switch (source_kind_of(src)) {
+	case SOURCE_URL:
+		return httpstream_read_archive(src, max_file_size, ops, ctx, st);
+	case SOURCE_DIR: {
+		struct walk w = { src, max_file_size, ops, ctx, st, STRBUF_INIT };
+		int ret = walk_dir(&w, "");
+		strbuf_release(&w.content);
+		return ret;
+	}
+	default:
+		if (!path_exists(src)) {
+			error("cannot read source '%s': No such file or directory", src);
+			return 1;
+		}
+		return read_archive_file(src, max_file_size, ops, ctx, st);
+	}
+}
