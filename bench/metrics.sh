@@ -120,7 +120,8 @@ echo "show -A over every commit (target < 1 s)"
 pair "repro metrics show -A" "git log -p --format= -- metrics.json" \
 	"$REPRO" metrics show -A -- git log -p --format= -- metrics.json
 echo
-echo "floor shared by every command: process start (52 shared libraries) and libgit2's init"
+echo "the floor: process start (52 shared libraries); a project command adds libgit2's init"
 pair "repro version" "git --version" "$REPRO" version -- git --version
+pair "repro dag (any project command)" "git --version" "$REPRO" dag -- git --version
 echo
 echo "rows printed by show -A: $("$REPRO" metrics show -A | wc -l)"
