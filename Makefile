@@ -55,7 +55,7 @@ $(GEN): scripts/gen-builtin-hashes.sh src/builtin/SOURCES $(wildcard src/builtin
 	@mkdir -p $(dir $@)
 	sh scripts/gen-builtin-hashes.sh src/builtin/SOURCES > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/tests/%.t: tests/unit/%.c tests/unit/tap.h $(LIBOBJ)
+$(BUILD)/tests/%.t: tests/unit/%.c $(wildcard tests/unit/*.h) $(LIBOBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(LIBOBJ) $(LDLIBS)
 
