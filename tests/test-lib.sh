@@ -82,7 +82,7 @@ $test_cleanups"
 
 test_done() {
 	echo "1..$test_count"
-	# stop services while their pid files still exist
+	# services keep their pid files in $TRASH: stop them before it goes
 	_run_cleanups
 	test_cleanups=""
 	if [ "$test_failures" -eq 0 ]; then

@@ -59,6 +59,10 @@ struct hasher {
 	/* Called with bytes hashed so far, from the calling thread only; may be NULL. */
 	void (*progress)(void *ctx, uint64_t done_bytes, uint64_t done_files);
 	void *progress_ctx;
+	/* The cache's real path (cache.dir_real) when the cache may live
+	 * outside the project: symlinks into it (symlink checkouts) are then
+	 * followed as well. May be NULL. */
+	const char *cache_real;
 };
 
 struct cache {
@@ -70,6 +74,8 @@ struct cache {
 	char *dir_real;            /* absolute real path of dir: what symlinks point to */
 	int reflink;               /* FICLONE works here: 1 yes, 0 no, -1 not tried (atomic) */
 	int swept;                 /* stale temporary files were removed (once per process) */
+	struct cache_tmpdir *own;  /* this process's own directory in tmp, made on first use;
+				    * shared by copies of this struct, freed with the original */
 };
 
 /*
@@ -92,8 +98,9 @@ int cache_contains(const struct cache *c, const char *id);
  * (reported) on error. With `t` non-NULL (and empty), a directory's manifest
  * is left there (sorted); t is untouched for a file. A symlink (path itself
  * or inside the directory) is followed when it leads into the project (the
- * current directory) and is an error otherwise; special files and names
- * with control characters are errors; empty directories are not recorded.
+ * current directory) or into h->cache_real, and is an error otherwise;
+ * special files and names with control characters are errors; empty
+ * directories are not recorded.
  */
 int hash_path(struct hasher *h, const char *path, struct hashinfo *out, struct tree *t);
 

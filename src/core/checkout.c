@@ -140,21 +140,28 @@ static void temp_name(char buf[64])
 }
 
 /* Copies object ofd into tfd, hashing on the way: E_CORRUPT (bad set)
- * when the object does not hash to hex. */
+ * when the object does not hash to hex. Small objects go through a stack
+ * buffer, as in hash_fd(). */
 static int copy_verified(int ofd, int tfd, const char *hex, char bad[HASH_HEX_LEN + 1])
 {
-	char *buf = xmalloc(HASH_BLOCK);
+	char small[65536], *buf = small;
+	size_t size = sizeof(small);
 	struct hash_stream hs;
 	ssize_t n;
 
 	hash_stream_init(&hs);
-	while ((n = read_full(ofd, buf, HASH_BLOCK)) > 0) {
+	while ((n = read_full(ofd, buf, size)) > 0) {
 		hash_stream_update(&hs, buf, (size_t)n);
 		if (write_all(tfd, buf, (size_t)n) < 0)
 			break;
+		if ((size_t)n == size && buf == small) {
+			buf = xmalloc(HASH_BLOCK);
+			size = HASH_BLOCK;
+		}
 	}
 	int e = errno;
-	free(buf);
+	if (buf != small)
+		free(buf);
 	if (n != 0) {
 		hash_stream_abort(&hs);
 		errno = e;
@@ -199,7 +206,7 @@ static int place_as(struct cache *c, enum link_type t, int dfd, const char *targ
 	}
 	if (t == LINK_REFLINK && !reflink_maybe(c))
 		return 0;
-	int ofd = openat(c->dirfd, rel, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	int ofd = openat(c->dirfd, rel, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (ofd < 0)
 		return -1;
 	int tfd = openat(dfd, target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
@@ -440,7 +447,8 @@ static int matches(const struct cache *c, int dfd, const char *name, const struc
 		return 0;
 	if (w->exec >= 0 && !!(f->mode & S_IXUSR) != w->exec)
 		return 0;
-	if (w->relink == LINK_COPY || w->exec == 1)
+	/* executables are never linked: a right copy is what relinking gives */
+	if (w->relink == LINK_COPY || w->exec == 1 || (w->exec < 0 && (f->mode & S_IXUSR)))
 		return 1;
 	if (w->relink == LINK_HARDLINK) {
 		char rel[HASH_ID_MAX + 1];
@@ -470,7 +478,7 @@ static int inspect(struct hasher *h, int dfd, const char *name, struct walk_file
 	if (S_ISDIR(st.st_mode))
 		f->kind = 3; /* a directory */
 	if (f->kind == WALK_FILE) {
-		int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 		uint64_t size;
 		*known = fd >= 0 && hash_open_file(h, fd, &st, hex, &size) == 0;
 		if (fd >= 0)
@@ -588,7 +596,7 @@ static void rehash_one(void *ctx, size_t i, int w)
 	uint64_t size;
 	(void)w;
 
-	int fd = open_beneath(r->dirfd, f->path, O_RDONLY, 0);
+	int fd = open_beneath(r->dirfd, f->path, O_RDONLY | O_NONBLOCK, 0);
 	if (fd >= 0 && hash_open_file(r->h, fd, &st, hex, &size) == 0) {
 		hash_hex_to_raw(hex, f->sha);
 		f->known = 1;

@@ -14,6 +14,7 @@
 #include "core/walk.h"
 #include "core/workers.h"
 #include "util/error.h"
+#include "util/fs.h"
 #include "util/xalloc.h"
 
 int hash_open_file(struct hasher *h, int fd, struct stat *st, char hex[HASH_HEX_LEN + 1], uint64_t *size)
@@ -58,7 +59,8 @@ static void dirhash_one(void *ctx, size_t i, int w)
 	(void)w;
 
 	errno = 0;
-	int fd = f->src ? open(f->src, O_RDONLY | O_CLOEXEC) : open_beneath(dh->dirfd, dh->paths[i], O_RDONLY, 0);
+	int fd = f->src ? open(f->src, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+			 : open_beneath(dh->dirfd, dh->paths[i], O_RDONLY | O_NONBLOCK, 0);
 	if (fd < 0 || hash_open_file(dh->h, fd, &st, hex, &size) < 0) {
 		dh->err[i] = errno ? errno : EIO;
 	} else {
@@ -154,9 +156,48 @@ void walk_info(const struct walk_result *r, struct hashinfo *out, struct strbuf 
 	out->isdir = 1;
 }
 
+struct mwriter {
+	struct tree_idstream s; /* serialises (and hashes, unused here) */
+	struct strbuf buf;      /* serialised, not yet written */
+	int fd;                 /* where the manifest goes */
+	int err;                /* errno of a failed write, else 0 */
+};
+
+static void flush_manifest(struct mwriter *m)
+{
+	if (!m->err && write_all(m->fd, m->buf.buf, m->buf.len) < 0)
+		m->err = errno ? errno : EIO;
+	strbuf_reset(&m->buf);
+}
+
+static void add_to_writer(void *ctx, const char *path, struct walk_file *f)
+{
+	struct mwriter *m = ctx;
+
+	add_to_idstream(&m->s, path, f);
+	if (m->buf.len >= (1 << 20))
+		flush_manifest(m);
+}
+
+int walk_write_manifest(const struct walk_result *r, int fd)
+{
+	struct mwriter m = { .fd = fd };
+	char id[HASH_ID_MAX];
+
+	strbuf_init(&m.buf, 0);
+	tree_idstream_begin(&m.s, &m.buf);
+	walk_visit(r, add_to_writer, &m);
+	tree_idstream_end(&m.s, id);
+	flush_manifest(&m);
+	strbuf_release(&m.buf);
+	errno = m.err;
+	return m.err ? -1 : 0;
+}
+
 static int hash_dir(struct hasher *h, const char *path, struct hashinfo *out, struct tree *t)
 {
-	struct walk_opts o = { .follow = 1, .state = h->state, .nthreads = h->nthreads };
+	struct walk_opts o = { .follow = 1, .state = h->state, .nthreads = h->nthreads,
+			       .also_inside = h->cache_real };
 	struct walk_result r;
 	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
@@ -175,7 +216,7 @@ static int hash_dir(struct hasher *h, const char *path, struct hashinfo *out, st
 	return ret;
 }
 
-int resolve_top(const char *path, struct stat *st)
+int resolve_top(const char *path, struct stat *st, const char *also)
 {
 	if (lstat(path, st) < 0) {
 		if (errno == ENOENT)
@@ -191,7 +232,7 @@ int resolve_top(const char *path, struct stat *st)
 		ret = -1;
 	else if (!real)
 		ret = error("'%s' is a broken symlink:", path);
-	else if (!real_inside(real, root))
+	else if (!real_allowed(real, root, also))
 		ret = error("'%s' is a symlink to '%s', outside the project: only symlinks into the project are followed",
 			    path, real);
 	else if (stat(real, st) < 0)
@@ -204,7 +245,7 @@ int resolve_top(const char *path, struct stat *st)
 int hash_path(struct hasher *h, const char *path, struct hashinfo *out, struct tree *t)
 {
 	struct stat st;
-	int ret = resolve_top(path, &st);
+	int ret = resolve_top(path, &st, h->cache_real);
 
 	memset(out, 0, sizeof(*out));
 	if (ret)
@@ -213,7 +254,7 @@ int hash_path(struct hasher *h, const char *path, struct hashinfo *out, struct t
 		return hash_dir(h, path, out, t);
 	if (!S_ISREG(st.st_mode))
 		return error("'%s' is not a regular file or directory", path);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0 || hash_open_file(h, fd, &st, out->id, &out->size) < 0) {
 		ret = error("cannot hash '%s':", path);
 	} else if (h->progress) {

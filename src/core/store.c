@@ -54,9 +54,9 @@ struct store {
 };
 
 /* Queues temporary file `tmp` as object hex unless the object exists. */
-static void keep_temp(struct store *s, char *tmp, const char *hex)
+static void keep_temp(struct store *s, char *tmp, const char *hex, int check)
 {
-	if (cache_has_object(s->c, hex))
+	if (check && cache_has_object(s->c, hex))
 		unlink(tmp);
 	else
 		cache_batch_add(s->b, tmp, hex);
@@ -80,7 +80,7 @@ static int store_buffer(struct store *s, const char *buf, size_t len, const char
 		errno = e;
 		return -1;
 	}
-	keep_temp(s, tmp, hex);
+	keep_temp(s, tmp, hex, 0);
 	return 0;
 }
 
@@ -115,7 +115,7 @@ static int store_stream(struct store *s, int fd, char *buf, size_t n, char hex[H
 		return -1;
 	}
 	hash_stream_final(&hs, hex);
-	keep_temp(s, tmp, hex);
+	keep_temp(s, tmp, hex, 1);
 	return 0;
 }
 
@@ -136,7 +136,7 @@ static int store_clone(struct store *s, int fd, char hex[HASH_HEX_LEN + 1], uint
 		if (rfd >= 0)
 			close(rfd);
 		if (!r) {
-			keep_temp(s, tmp, hex);
+			keep_temp(s, tmp, hex, 1);
 			return 0;
 		}
 	}
@@ -201,7 +201,17 @@ static void store_one(void *ctx, size_t i, int w)
 	struct stat st;
 	uint64_t size;
 
-	int fd = f->src ? open(f->src, O_RDONLY | O_CLOEXEC) : open_beneath(s->dirfd, f->path, O_RDONLY, 0);
+	if (f->known) {
+		/* the walk's stat matched the state: nothing to read if the
+		 * object is there (the same trust a no-op hash_path gives) */
+		hash_raw_to_hex(f->sha, known);
+		if (cache_has_object(s->c, known)) {
+			atomic_fetch_add(&s->nfiles, 1);
+			return;
+		}
+	}
+	int fd = f->src ? open(f->src, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+			 : open_beneath(s->dirfd, f->path, O_RDONLY | O_NONBLOCK, 0);
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		s->err[i] = errno;
 	} else if (!S_ISREG(st.st_mode)) {
@@ -210,8 +220,6 @@ static void store_one(void *ctx, size_t i, int w)
 		/* the state's answer holds only for the file the walk saw */
 		int same = f->known && (uint64_t)st.st_ino == f->ino && (uint64_t)st.st_size == f->size &&
 			   (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec == f->mtime_ns;
-		if (same)
-			hash_raw_to_hex(f->sha, known);
 		if (store_fd(s, fd, &st, same ? known : NULL, thread_buf(s, w), hex, &size) < 0) {
 			s->err[i] = errno ? errno : EIO;
 		} else {
@@ -258,7 +266,7 @@ static int store_file(struct cache *c, struct hasher *h, const char *path, struc
 	struct stat st;
 	char known[HASH_HEX_LEN + 1];
 	int ret = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 
 	store_init(&s, c, h, 1);
 	if (fd < 0 || fstat(fd, &st) < 0) {
@@ -279,7 +287,7 @@ static int store_file(struct cache *c, struct hasher *h, const char *path, struc
 }
 
 /* The manifest joins the batch (as the last rename, see batch.c). */
-static int store_manifest(struct store *s, const struct strbuf *m, const char *id)
+static int store_manifest(struct store *s, const struct walk_result *r, const char *id)
 {
 	char *tmp;
 
@@ -288,7 +296,7 @@ static int store_manifest(struct store *s, const struct strbuf *m, const char *i
 	int fd = cache_tmp_create(s->c, &tmp);
 	if (fd < 0)
 		return -1;
-	if (write_all(fd, m->buf, m->len) < 0 || close(fd) < 0) {
+	if (walk_write_manifest(r, fd) < 0 || close(fd) < 0) {
 		error("cannot write '%s':", tmp);
 		unlink(tmp);
 		free(tmp);
@@ -301,9 +309,9 @@ static int store_manifest(struct store *s, const struct strbuf *m, const char *i
 
 static int store_dir(struct cache *c, struct hasher *h, const char *path, struct hashinfo *out)
 {
-	struct walk_opts o = { .follow = 1, .state = h->state, .nthreads = h->nthreads };
+	struct walk_opts o = { .follow = 1, .state = h->state, .nthreads = h->nthreads,
+			       .also_inside = h->cache_real };
 	struct walk_result r;
-	struct strbuf manifest = STRBUF_INIT;
 	int nbufs = workers_count(h->nthreads);
 	struct store s;
 	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -328,15 +336,14 @@ static int store_dir(struct cache *c, struct hasher *h, const char *path, struct
 		}
 	}
 	if (!ret) {
-		walk_info(&r, out, &manifest);
-		ret = store_manifest(&s, &manifest, out->id);
+		walk_info(&r, out, NULL);
+		ret = store_manifest(&s, &r, out->id);
 	}
 	if (ret)
 		cache_batch_abort(s.b);
 	else
 		ret = cache_batch_commit(s.b);
 	store_release(&s, nbufs);
-	strbuf_release(&manifest);
 	walk_result_release(&r);
 	close(fd);
 	return ret;
@@ -345,7 +352,7 @@ static int store_dir(struct cache *c, struct hasher *h, const char *path, struct
 int cache_store_path(struct cache *c, struct hasher *h, const char *path, struct hashinfo *out)
 {
 	struct stat st;
-	int ret = resolve_top(path, &st);
+	int ret = resolve_top(path, &st, h->cache_real);
 
 	memset(out, 0, sizeof(*out));
 	if (ret)

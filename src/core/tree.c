@@ -71,15 +71,19 @@ const struct tree_entry *tree_find(const struct tree *t, const char *path)
  * (and control characters never pass tree_parse or the walk). */
 static void add_json_string(struct strbuf *sb, const char *s)
 {
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
+	for (;;) {
+		size_t n = strcspn(s, "\"\\\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f"
+				   "\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f");
+		strbuf_add(sb, s, n);
+		s += n;
+		if (!*s)
+			return;
+		unsigned char c = (unsigned char)*s++;
 		if (c == '"' || c == '\\') {
 			strbuf_addch(sb, '\\');
 			strbuf_addch(sb, c);
-		} else if (c < 0x20) {
-			strbuf_addf(sb, "\\u%04x", c);
 		} else {
-			strbuf_addch(sb, c);
+			strbuf_addf(sb, "\\u%04x", c);
 		}
 	}
 }
@@ -315,12 +319,13 @@ static void sink_compare(void *ctx, const char *data, size_t len)
 
 int tree_parse(const char *buf, size_t len, const char *name, struct tree *t)
 {
-	cJSON *json = cJSON_ParseWithLength(buf, len);
+	const char *end = NULL;
+	cJSON *json = cJSON_ParseWithLengthOpts(buf, len, &end, 0);
 	const cJSON *item;
 	size_t i = 0;
 	int ret = 0;
 
-	if (!json || !cJSON_IsArray(json)) {
+	if (!json || !cJSON_IsArray(json) || end != buf + len) {
 		cJSON_Delete(json);
 		return error("corrupt manifest '%s': not a JSON array", name);
 	}

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -58,7 +59,24 @@ int real_inside(const char *real, const char *root)
 	return !strncmp(real, root, n) && (real[n] == '\0' || real[n] == '/');
 }
 
+int real_allowed(const char *real, const char *root, const char *also)
+{
+	return real_inside(real, root) || (also && real_inside(real, also));
+}
+
 struct wdir;
+
+/* Kinds of an entry that is not (yet) a result. */
+#define WALK_PENDING 0xfe /* a regular file by its d_type, not stat'ed yet */
+#define WALK_SKIP 0xff    /* gone, or reported: left out of the result */
+
+/*
+ * A big directory's regular files are stat'ed by all the threads: its
+ * entries are cut into chunks of this many, each a task of its own (a flat
+ * directory of 100,000 files would otherwise keep one core busy and the
+ * others idle).
+ */
+#define WALK_CHUNK 512
 
 /* One entry of a directory being listed. */
 struct witem {
@@ -66,8 +84,18 @@ struct witem {
 	struct walk_file f;  /* f.name always; the rest for a file */
 };
 
+/* A slice of a big directory's entries to stat: a task. */
+struct wchunk {
+	int is_chunk;          /* 1 (tells a chunk from a wdir in the task queue) */
+	struct wdir *d;        /* the directory */
+	size_t lo, hi;         /* the entries d->items[lo..hi) */
+	size_t nunknown;       /* files whose hash the state did not know */
+	struct strbuf err;     /* messages, as wdir.err */
+};
+
 /* One directory: a task of the walk, then a node of its result. */
 struct wdir {
+	int is_chunk;          /* 0 */
 	struct wdir *parent;   /* NULL for the walk's root */
 	const char *rel;       /* path from the root ("" for the root), in the parent's pool */
 	const char *real;      /* real absolute path when reached through a symlink, else NULL */
@@ -78,13 +106,21 @@ struct wdir {
 	size_t n, alloc;
 	struct strpool pool;   /* names of the items, paths of sub-directories */
 	struct strbuf err;     /* messages, one per line, reported by the caller */
+	int fd;                /* open while chunks are being stat'ed, else -1 */
+	struct wchunk *chunks; /* a big directory's chunks, else NULL */
+	size_t nchunks;
+	atomic_size_t left;    /* chunks not finished; the last one sorts d */
 };
+
+struct linkcache;
 
 struct walk {
 	int rootfd;                 /* the walked directory */
 	const char *path;           /* what the user calls it */
 	char *root_real;            /* the project root (hashing mode) */
 	const struct walk_opts *o;
+	struct linkcache *links;    /* hashing mode: one per thread */
+	int nthreads;               /* threads walking */
 };
 
 /* Appends part to the path in sb, with a '/' between ("." is the empty path). */
@@ -129,19 +165,26 @@ static void add_display(struct strbuf *sb, const struct walk *wk, const struct w
 	strbuf_release(&p);
 }
 
-/* Records "'PATH' WHAT[: strerror(err)]" against d. */
-static void dir_error(const struct walk *wk, struct wdir *d, const char *name, const char *what, int err)
+/* Appends "'PATH' WHAT[: strerror(err)]" and a newline to out. */
+static void entry_error(struct strbuf *out, const struct walk *wk, const struct wdir *d, const char *name,
+			const char *what, int err)
 {
 	char buf[128];
 
-	add_display(&d->err, wk, d, name);
-	strbuf_addch(&d->err, ' ');
-	strbuf_addstr(&d->err, what);
+	add_display(out, wk, d, name);
+	strbuf_addch(out, ' ');
+	strbuf_addstr(out, what);
 	if (err) {
-		strbuf_addstr(&d->err, ": ");
-		strbuf_addstr(&d->err, strerror_r(err, buf, sizeof(buf)));
+		strbuf_addstr(out, ": ");
+		strbuf_addstr(out, strerror_r(err, buf, sizeof(buf)));
 	}
-	strbuf_addch(&d->err, '\n');
+	strbuf_addch(out, '\n');
+}
+
+/* Records an error against d (from the thread listing d only). */
+static void dir_error(const struct walk *wk, struct wdir *d, const char *name, const char *what, int err)
+{
+	entry_error(&d->err, wk, d, name, what, err);
 }
 
 static struct witem *new_item(struct wdir *d, const char *name)
@@ -162,17 +205,15 @@ static void add_subdir(struct wdir *d, const char *name, const char *real, struc
 	s->rel = strpool_join(&d->pool, d->rel, name, strlen(name));
 	s->real = real;
 	s->depth = d->depth + 1;
+	s->fd = -1;
 	strbuf_init(&s->err, 0);
 	it->sub = s;
 	workq_push(q, s);
 }
 
-static void add_file(struct wdir *d, const char *name, const struct stat *st, int kind,
-		     const char *src, struct state *state)
+/* Fills f from st; 1 when it is a regular file whose hash is not known. */
+static int fill_file(struct walk_file *f, const struct stat *st, int kind, const char *src, struct state *state)
 {
-	struct witem *it = new_item(d, name);
-	struct walk_file *f = &it->f;
-
 	f->src = src;
 	f->dev = (uint64_t)st->st_dev;
 	f->ino = (uint64_t)st->st_ino;
@@ -182,32 +223,137 @@ static void add_file(struct wdir *d, const char *name, const struct stat *st, in
 	f->kind = (unsigned char)kind;
 	if (kind == WALK_FILE && state)
 		f->known = (unsigned char)state_get_raw(state, st, f->sha);
-	if (kind == WALK_FILE && !f->known)
-		d->nunknown++;
+	return kind == WALK_FILE && !f->known;
+}
+
+static void add_file(struct wdir *d, const char *name, const struct stat *st, int kind,
+		     const char *src, struct state *state)
+{
+	struct witem *it = new_item(d, name);
+
+	d->nunknown += (size_t)fill_file(&it->f, st, kind, src, state);
+}
+
+/* Stats a WALK_PENDING entry of d (any thread may, for its own entries);
+ * problems go to err, unknown files are counted in *nunknown. */
+static void stat_pending(const struct walk *wk, const struct wdir *d, int fd, struct witem *it,
+			 struct strbuf *err, size_t *nunknown)
+{
+	struct stat st;
+
+	if (fstatat(fd, it->f.name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		it->f.kind = WALK_SKIP;
+		if (errno != ENOENT) /* removed while we looked: not there */
+			entry_error(err, wk, d, it->f.name, "cannot be read", errno);
+	} else if (!S_ISREG(st.st_mode)) {
+		it->f.kind = WALK_SKIP;
+		entry_error(err, wk, d, it->f.name, "was replaced while being read; try again", 0);
+	} else {
+		*nunknown += (size_t)fill_file(&it->f, &st, WALK_FILE, NULL, wk->o->state);
+	}
+}
+
+#define LINKCACHE 1024
+
+/* Resolved symlink target directories, one table per walking thread. */
+struct linkcache {
+	char *dir[LINKCACHE];  /* a target's directory as written (absolute or from the cwd) */
+	char *real[LINKCACHE]; /* its realpath() */
+};
+
+static void linkcache_release(struct linkcache *lc)
+{
+	for (int i = 0; lc && i < LINKCACHE; i++) {
+		free(lc->dir[i]);
+		free(lc->real[i]);
+	}
+}
+
+/* realpath() of dir through the cache; NULL (errno set) when it fails. */
+static const char *linkcache_get(struct linkcache *lc, const char *dir)
+{
+	uint32_t h = 2166136261u; /* FNV-1a, to pick a slot */
+
+	for (const char *p = dir; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	int k = (int)(h % LINKCACHE);
+	if (lc->dir[k] && !strcmp(lc->dir[k], dir))
+		return lc->real[k];
+	char *real = realpath(dir, NULL);
+	if (!real)
+		return NULL;
+	free(lc->dir[k]);
+	free(lc->real[k]);
+	lc->dir[k] = xstrdup(dir);
+	lc->real[k] = real;
+	return real;
+}
+
+/*
+ * The real path of symlink `name` (in d, open as fd), allocated, and its
+ * stat in *st; or NULL with errno set. A symlink checkout points 10,000s of links into a few
+ * hundred cache directories, and a full realpath() of each would walk
+ * every component again: the target's directory is resolved through a
+ * small cache and only its last component checked (a symlink there, or
+ * anything unusual, takes the full realpath()).
+ */
+static char *resolve_link(const struct walk *wk, const struct wdir *d, int fd, const char *name,
+			  struct linkcache *lc, struct stat *st)
+{
+	char target[PATH_MAX];
+	struct strbuf dir = STRBUF_INIT, full = STRBUF_INIT;
+	char *real = NULL;
+	ssize_t n = readlinkat(fd, name, target, sizeof(target) - 1);
+
+	if (n > 0) {
+		target[n] = '\0';
+		char *slash = strrchr(target, '/');
+		const char *base = slash ? slash + 1 : target, *rd;
+		if (target[0] != '/')
+			entry_path(&dir, wk, d, NULL);
+		if (slash) {
+			if (dir.len)
+				strbuf_addch(&dir, '/');
+			strbuf_add(&dir, target, slash > target ? (size_t)(slash - target) : 1);
+		}
+		if (*base && strcmp(base, ".") && strcmp(base, "..") && (rd = linkcache_get(lc, dir.buf))) {
+			path_join(&full, rd, base);
+			if (lstat(full.buf, st) == 0 && !S_ISLNK(st->st_mode))
+				real = strbuf_detach(&full, NULL);
+		}
+	}
+	if (!real) {
+		strbuf_reset(&full);
+		entry_path(&full, wk, d, name);
+		real = realpath(full.buf, NULL);
+		if (real && stat(real, st) < 0) {
+			free(real);
+			real = NULL;
+		}
+	}
+	strbuf_release(&dir);
+	strbuf_release(&full);
+	return real;
 }
 
 /* A symlink met while hashing: followed only into the project. */
-static void follow_symlink(const struct walk *wk, struct wdir *d, const char *name, struct workq *q)
+static void follow_symlink(const struct walk *wk, struct wdir *d, int fd, const char *name, struct workq *q,
+			   struct linkcache *lc)
 {
-	struct strbuf p = STRBUF_INIT;
 	struct stat st;
+	char *real = resolve_link(wk, d, fd, name, lc, &st);
 
-	entry_path(&p, wk, d, name);
-	char *real = realpath(p.buf, NULL);
-	strbuf_release(&p);
 	if (!real) {
-		dir_error(wk, d, name, "is a broken symlink", errno);
+		dir_error(wk, d, name, errno == ENOENT ? "is a broken symlink" : "cannot be followed", errno);
 		return;
 	}
-	if (!real_inside(real, wk->root_real)) {
+	if (!real_allowed(real, wk->root_real, wk->o->also_inside)) {
 		struct strbuf msg = STRBUF_INIT;
 		strbuf_addstr(&msg, "is a symlink to '");
 		path_quote(&msg, real);
 		strbuf_addstr(&msg, "', outside the project: only symlinks into the project are followed");
 		dir_error(wk, d, name, msg.buf, 0);
 		strbuf_release(&msg);
-	} else if (stat(real, &st) < 0) {
-		dir_error(wk, d, name, "cannot be read", errno);
 	} else if (S_ISDIR(st.st_mode)) {
 		add_subdir(d, name, strpool_add(&d->pool, real), q);
 	} else if (S_ISREG(st.st_mode)) {
@@ -227,7 +373,8 @@ static int has_control_char(const char *s)
 }
 
 /* Classifies one directory entry and adds it to d. */
-static void walk_entry(const struct walk *wk, struct wdir *d, int fd, const struct dirent *de, struct workq *q)
+static void walk_entry(const struct walk *wk, struct wdir *d, int fd, const struct dirent *de, struct workq *q,
+		       struct linkcache *lc)
 {
 	const char *name = de->d_name;
 	int follow = wk->o->follow;
@@ -239,6 +386,10 @@ static void walk_entry(const struct walk *wk, struct wdir *d, int fd, const stru
 	}
 	if (de->d_type == DT_DIR) {
 		add_subdir(d, name, d->real ? strpool_join(&d->pool, d->real, name, strlen(name)) : NULL, q);
+		return;
+	}
+	if (de->d_type == DT_REG && !d->real) {
+		new_item(d, name)->f.kind = WALK_PENDING;
 		return;
 	}
 	if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
@@ -253,7 +404,7 @@ static void walk_entry(const struct walk *wk, struct wdir *d, int fd, const stru
 		add_subdir(d, name, d->real ? strpool_join(&d->pool, d->real, name, strlen(name)) : NULL, q);
 	} else if (S_ISLNK(st.st_mode)) {
 		if (follow)
-			follow_symlink(wk, d, name, q);
+			follow_symlink(wk, d, fd, name, q, lc);
 		else
 			add_file(d, name, &st, WALK_SYMLINK, NULL, NULL);
 	} else if (follow) {
@@ -294,14 +445,16 @@ static int open_wdir(const struct walk *wk, const struct wdir *d)
 	return open_beneath(wk->rootfd, d->rel, O_RDONLY | O_DIRECTORY, 0);
 }
 
-/* The task: list one directory. */
-static void walk_task(void *ctx, void *task, int w, struct workq *q)
+static void split_dir(struct wdir *d, struct workq *q);
+static void run_chunk(const struct walk *wk, struct wchunk *ch);
+static void finish_dir(struct wdir *d);
+
+/* Lists one directory, and stats its entries (or queues chunks of them). */
+static void list_dir(const struct walk *wk, struct wdir *d, int w, struct workq *q)
 {
-	const struct walk *wk = ctx;
-	struct wdir *d = task;
 	struct stat st;
 	struct dirent *de;
-	(void)w;
+	struct linkcache *lc = wk->o->follow ? &wk->links[w] : NULL;
 
 	if (d->depth > WALK_MAX_DEPTH) {
 		dir_error(wk, d, NULL, "is nested too deeply", 0);
@@ -337,10 +490,145 @@ static void walk_task(void *ctx, void *task, int w, struct workq *q)
 		}
 		if (de->d_name[0] == '.' && (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2])))
 			continue;
-		walk_entry(wk, d, dirfd(dir), de, q);
+		walk_entry(wk, d, dirfd(dir), de, q, lc);
 	}
+	if (d->n < 2 * WALK_CHUNK || wk->nthreads < 2) {
+		for (size_t i = 0; i < d->n; i++)
+			if (!d->items[i].sub && d->items[i].f.kind == WALK_PENDING)
+				stat_pending(wk, d, dirfd(dir), &d->items[i], &d->err, &d->nunknown);
+		closedir(dir);
+		finish_dir(d);
+		return;
+	}
+	d->fd = dup(dirfd(dir));
 	closedir(dir);
-	qsort(d->items, d->n, sizeof(*d->items), item_cmp);
+	if (d->fd < 0) {
+		dir_error(wk, d, NULL, "cannot be listed", errno);
+		d->n = 0;
+		return;
+	}
+	split_dir(d, q);
+	run_chunk(wk, &d->chunks[0]);
+}
+
+/* Cuts d's entries into chunks, queues all but the first (which the
+ * caller runs). */
+static void split_dir(struct wdir *d, struct workq *q)
+{
+	d->nchunks = (d->n + WALK_CHUNK - 1) / WALK_CHUNK;
+	d->chunks = xcalloc(d->nchunks, sizeof(*d->chunks));
+	atomic_store(&d->left, d->nchunks);
+	for (size_t k = 0; k < d->nchunks; k++) {
+		struct wchunk *ch = &d->chunks[k];
+		ch->is_chunk = 1;
+		ch->d = d;
+		ch->lo = k * WALK_CHUNK;
+		ch->hi = ch->lo + WALK_CHUNK < d->n ? ch->lo + WALK_CHUNK : d->n;
+		strbuf_init(&ch->err, 0);
+	}
+	for (size_t k = 1; k < d->nchunks; k++)
+		workq_push(q, &d->chunks[k]);
+}
+
+/* Stats one chunk; the last chunk of a directory to finish completes it. */
+static void run_chunk(const struct walk *wk, struct wchunk *ch)
+{
+	struct wdir *d = ch->d;
+
+	for (size_t i = ch->lo; i < ch->hi; i++)
+		if (!d->items[i].sub && d->items[i].f.kind == WALK_PENDING)
+			stat_pending(wk, d, d->fd, &d->items[i], &ch->err, &ch->nunknown);
+	if (atomic_fetch_sub(&d->left, 1) == 1) {
+		for (size_t k = 0; k < d->nchunks; k++)
+			d->nunknown += d->chunks[k].nunknown;
+		close(d->fd);
+		d->fd = -1;
+		finish_dir(d);
+	}
+}
+
+/* A sort key: the first 8 bytes of an item's key, big-endian, then its
+ * index. Most comparisons end on the prefix, and sorting 16-byte keys moves
+ * far less memory than sorting the items. */
+struct skey {
+	uint64_t prefix;
+	const struct witem *it;
+};
+
+static uint64_t key_prefix(const struct witem *it)
+{
+	const unsigned char *p = (const unsigned char *)it->f.name;
+	uint64_t v = 0;
+	int i = 0;
+
+	for (; i < 8 && p[i]; i++)
+		v = v << 8 | p[i];
+	if (i < 8 && it->sub)
+		v = v << 8 | '/', i++;
+	return v << (8 * (8 - i));
+}
+
+static int skey_cmp(const void *a, const void *b)
+{
+	const struct skey *x = a, *y = b;
+
+	if (x->prefix != y->prefix)
+		return x->prefix < y->prefix ? -1 : 1;
+	return item_cmp(x->it, y->it);
+}
+
+/* Sorts d's items by key (see item_cmp): the keys are sorted, then the
+ * items moved into place along the permutation's cycles (no second copy of
+ * the items: a directory of 100,000 holds 10 MB of them). */
+static void sort_items(struct wdir *d)
+{
+	struct skey *k = xmalloc(d->n * sizeof(*k));
+
+	for (size_t i = 0; i < d->n; i++) {
+		k[i].prefix = key_prefix(&d->items[i]);
+		k[i].it = &d->items[i];
+	}
+	qsort(k, d->n, sizeof(*k), skey_cmp);
+	/* from now on, k[i].prefix is where position i's item is now */
+	for (size_t i = 0; i < d->n; i++)
+		k[i].prefix = (uint64_t)(k[i].it - d->items);
+	for (size_t i = 0; i < d->n; i++) {
+		if (k[i].prefix == i)
+			continue;
+		struct witem tmp = d->items[i];
+		size_t j = i;
+		while (k[j].prefix != i) {
+			size_t from = (size_t)k[j].prefix;
+			d->items[j] = d->items[from];
+			k[j].prefix = j;
+			j = from;
+		}
+		d->items[j] = tmp;
+		k[j].prefix = j;
+	}
+	free(k);
+}
+
+/* Drops skipped entries and sorts the rest: d is complete. */
+static void finish_dir(struct wdir *d)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < d->n; i++)
+		if (d->items[i].sub || d->items[i].f.kind != WALK_SKIP)
+			d->items[j++] = d->items[i];
+	d->n = j;
+	if (d->n > 1)
+		sort_items(d);
+}
+
+/* A task: a directory to list, or a chunk of one to stat. */
+static void walk_task(void *ctx, void *task, int w, struct workq *q)
+{
+	if (*(const int *)task)
+		run_chunk(ctx, task);
+	else
+		list_dir(ctx, task, w, q);
 }
 
 static void count(const struct wdir *d, struct walk_result *r)
@@ -416,10 +704,13 @@ static int report(const struct wdir *d)
 {
 	int n = 0;
 
-	for (const char *p = d->err.buf, *e; *p; p = e + 1) {
-		e = strchr(p, '\n');
-		error("%.*s", (int)(e - p), p);
-		n++;
+	for (size_t k = 0; k <= d->nchunks; k++) {
+		const char *p = k ? d->chunks[k - 1].err.buf : d->err.buf;
+		for (const char *e; *p; p = e + 1) {
+			e = strchr(p, '\n');
+			error("%.*s", (int)(e - p), p);
+			n++;
+		}
 	}
 	for (size_t i = 0; i < d->n; i++)
 		if (d->items[i].sub)
@@ -437,21 +728,32 @@ static void free_wdir(struct wdir *d)
 	free(d->items);
 	strpool_release(&d->pool);
 	strbuf_release(&d->err);
+	for (size_t k = 0; k < d->nchunks; k++)
+		strbuf_release(&d->chunks[k].err);
+	free(d->chunks);
 }
 
 int walk_dir(int dirfd, const char *path, const struct walk_opts *o, struct walk_result *r)
 {
-	struct walk wk = { dirfd, path, NULL, o };
+	struct walk wk = { dirfd, path, NULL, o, NULL, 0 };
 	struct wdir *root = xcalloc(1, sizeof(*root));
 
 	memset(r, 0, sizeof(*r));
 	root->rel = "";
+	root->fd = -1;
 	strbuf_init(&root->err, 0);
 	if (o->follow && !(wk.root_real = project_root_real())) {
 		free(root);
 		return -1;
 	}
-	workq_run(o->nthreads, root, walk_task, &wk);
+	int nt = workers_count(o->nthreads);
+	wk.nthreads = nt;
+	if (o->follow)
+		wk.links = xcalloc((size_t)nt, sizeof(*wk.links));
+	workq_run(nt, root, walk_task, &wk);
+	for (int i = 0; wk.links && i < nt; i++)
+		linkcache_release(&wk.links[i]);
+	free(wk.links);
 	free(wk.root_real);
 	if (report(root)) {
 		free_wdir(root);

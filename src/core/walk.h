@@ -6,7 +6,8 @@
  * Each directory is listed with getdents and each entry stat'ed with
  * fstatat on its bare name relative to the directory's descriptor, so the
  * kernel never re-resolves a long path; directories are spread over the
- * threads. Every directory sorts its own entries (a directory "d" sorts as
+ * threads, and the entries of a big directory are stat'ed in chunks by all
+ * of them. Every directory sorts its own entries (a directory "d" sorts as
  * "d/"), so a depth-first concatenation is already in manifest order and
  * nothing global is ever sorted. Names live in string pools: no allocation
  * per file.
@@ -71,6 +72,7 @@ struct walk_result {
 
 struct walk_opts {
 	int follow;           /* hashing mode (see above) */
+	const char *also_inside; /* real path of another directory symlinks may lead into, or NULL */
 	struct state *state;  /* look hashes up here; may be NULL */
 	int nthreads;         /* <= 0: one per core */
 };
@@ -100,5 +102,7 @@ int open_beneath(int dirfd, const char *rel, int flags, int mode);
 char *project_root_real(void);
 /* 1 when the absolute real path `real` is `root` or below it. */
 int real_inside(const char *real, const char *root);
+/* 1 when real is inside root or inside also (which may be NULL). */
+int real_allowed(const char *real, const char *root, const char *also);
 
 #endif

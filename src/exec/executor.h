@@ -44,6 +44,10 @@ struct executor_ops {
 	int (*wait)(struct executor *ex, int timeout_ms, struct job **done);
 	void (*cancel)(struct executor *ex, struct job *job);
 	void (*release)(struct executor *ex);
+	/* 1: a stage failing without --keep-going cancels the other jobs in
+	 * flight. A cluster's queued jobs may wait hours for resources nobody
+	 * needs any more; local children are left to finish, as make does. */
+	int cancel_on_failure;
 };
 
 struct executor {
@@ -59,6 +63,12 @@ struct executor {
  * config may be NULL. */
 struct config;
 int executor_create(struct executor *ex, const char *name, const struct config *config);
+
+/* The environment of a job's commands: repro's own, with the directory of
+ * repro_exe (may be NULL) first on PATH, so "repro builtin ..." in a cmd runs
+ * this very binary, and REPRO_EXE set. NULL-terminated; executor_env_free. */
+char **executor_job_env(const char *repro_exe);
+void executor_env_free(char **env);
 
 int local_executor_init(struct executor *ex);
 int slurm_executor_init(struct executor *ex, const struct config *config);

@@ -21,8 +21,6 @@
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
-extern char **environ;
-
 /* After a cancel, a job gets this long to exit on SIGTERM before SIGKILL. */
 #define KILL_GRACE_MS 5000
 
@@ -49,34 +47,6 @@ static long long now_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Builds the children's environment once: PATH gains the directory of the
- * running repro, so "repro builtin ..." in a cmd runs this very binary. */
-static char **make_env(const char *exe)
-{
-	size_t n = 0;
-	while (environ[n])
-		n++;
-	char **env = xcalloc(n + 3, sizeof(char *));
-	const char *path = getenv("PATH");
-	size_t k = 0;
-	char *dir = exe ? xstrdup(exe) : NULL;
-	char *slash = dir ? strrchr(dir, '/') : NULL;
-
-	if (slash)
-		*slash = '\0';
-	for (size_t i = 0; i < n; i++)
-		if (strncmp(environ[i], "PATH=", 5) && strncmp(environ[i], "REPRO_EXE=", 10))
-			env[k++] = xstrdup(environ[i]);
-	if (slash)
-		env[k++] = xasprintf("PATH=%s%s%s", dir, path ? ":" : "", path ? path : "");
-	else if (path)
-		env[k++] = xasprintf("PATH=%s", path);
-	if (exe)
-		env[k++] = xasprintf("REPRO_EXE=%s", exe);
-	free(dir);
-	return env;
 }
 
 static int start_next(struct local *lx, struct local_job *lj)
@@ -130,7 +100,7 @@ static int local_submit(struct executor *ex, struct job *job)
 
 	/* built on first use, once the scheduler has set repro_exe */
 	if (!lx->env)
-		lx->env = make_env(ex->repro_exe);
+		lx->env = executor_job_env(ex->repro_exe);
 	lj->job = job;
 	lj->fd = -1;
 	strbuf_init(&lj->partial, 0);
@@ -316,15 +286,17 @@ static void local_release(struct executor *ex)
 		free(lj);
 	}
 	free(lx->jobs);
-	for (char **e = lx->env; e && *e; e++)
-		free(*e);
-	free(lx->env);
+	executor_env_free(lx->env);
 	free(lx);
 	ex->priv = NULL;
 }
 
 static const struct executor_ops local_ops = {
-	"local", local_submit, local_wait, local_cancel, local_release,
+	.name = "local",
+	.submit = local_submit,
+	.wait = local_wait,
+	.cancel = local_cancel,
+	.release = local_release,
 };
 
 int local_executor_init(struct executor *ex)

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/evaluate.h"
@@ -26,6 +27,7 @@ enum sstate {
 	S_DONE,       /* up to date, restored or ran successfully */
 	S_FAILED,     /* evaluation, the command or storing its outs failed */
 	S_BLOCKED,    /* not run because something upstream failed */
+	S_CANCELLED,  /* stopped in flight because another stage failed */
 };
 
 /*
@@ -50,8 +52,11 @@ struct sched {
 	unsigned char *would_run; /* dry run: stages that would run */
 	struct executor ex;
 	struct progress progress;
-	size_t nselected, nrunning, ndone, nran, nrestored, nuptodate, nfailed, nblocked;
+	size_t nselected, nrunning, ndone, nran, nrestored, nuptodate, nfailed, nblocked, ncancelled;
 	int stop_new;             /* a failure without --keep-going, or an interrupt */
+	int cancelling;           /* the jobs in flight were cancelled (a failure, an interrupt) */
+	const char *hashing;      /* the stage whose files are being hashed, for the status line */
+	long long last_hash_ms;   /* when the hashing status was last drawn */
 };
 
 static struct stage *stage_at(struct sched *sc, size_t i)
@@ -93,6 +98,23 @@ static void say(struct sched *sc, const char *fmt, ...)
 	strbuf_release(&sb);
 }
 
+/* Shown while a large input is hashed, so a long pause has an explanation.
+ * Redrawn at most every 100 ms: the hasher may call this very often. */
+static void hash_progress(void *ctx, uint64_t bytes, uint64_t files)
+{
+	struct sched *sc = ctx;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	long long ms = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	if (ms - sc->last_hash_ms < 100)
+		return;
+	sc->last_hash_ms = ms;
+	progress_status(&sc->progress, "stages: %zu done, %zu running, %zu left; hashing %s: %llu files, %.1f MB",
+			sc->ndone, sc->nrunning, sc->nselected - sc->ndone - sc->nrunning,
+			sc->hashing ? sc->hashing : "", (unsigned long long)files, (double)bytes / 1e6);
+}
+
 static void update_progress(struct sched *sc)
 {
 	progress_status(&sc->progress, "stages: %zu done, %zu running, %zu left", sc->ndone,
@@ -117,15 +139,33 @@ static void block_downstream(struct sched *sc, size_t i)
 	}
 }
 
+/* Cancels the jobs in flight after a failure, for executors that ask for it. */
+static void cancel_in_flight(struct sched *sc)
+{
+	size_t n = sc->ss->pipeline.n;
+
+	if (sc->cancelling || !sc->ex.ops || !sc->ex.ops->cancel_on_failure || !sc->nrunning)
+		return;
+	sc->cancelling = 1;
+	say(sc, "cancelling the %zu stage%s still queued or running", sc->nrunning, sc->nrunning == 1 ? "" : "s");
+	for (size_t k = 0; k < n; k++)
+		if (sc->st[k] == S_RUNNING)
+			sc->ex.ops->cancel(&sc->ex, &sc->jobs[k]);
+}
+
 static void finish(struct sched *sc, size_t i, enum sstate st)
 {
 	sc->st[i] = st;
 	sc->ndone++;
+	if (st == S_CANCELLED)
+		sc->ncancelled++;
 	if (st == S_FAILED) {
 		sc->nfailed++;
 		block_downstream(sc, i);
-		if (!sc->opts->keep_going)
+		if (!sc->opts->keep_going) {
 			sc->stop_new = 1;
+			cancel_in_flight(sc);
+		}
 	}
 	if (sc->ev[i].stage)
 		stage_eval_release(&sc->ev[i]);
@@ -237,7 +277,11 @@ static void handle_ready(struct sched *sc, size_t i)
 	struct strbuf why = STRBUF_INIT;
 	size_t up;
 
-	if (stage_evaluate(ev, s, locked, ss->eval) < 0) {
+	sc->hashing = s->name;
+	int evr = stage_evaluate(ev, s, locked, ss->eval);
+	sc->hashing = NULL;
+	update_progress(sc);
+	if (evr < 0) {
 		error("cannot evaluate stage '%s'", s->name);
 		finish(sc, i, S_FAILED);
 		return;
@@ -321,7 +365,13 @@ static void job_ended(struct sched *sc, struct job *job)
 	if (job->exit_code != 0) {
 		if (job->exit_code == 130 && interrupted)
 			say(sc, "interrupted '%s'", s->name);
-		else
+		else if (job->exit_code == 130 && sc->cancelling) {
+			say(sc, "cancelled '%s': another stage failed", s->name);
+			free(job->reason);
+			job->reason = NULL;
+			finish(sc, i, S_CANCELLED);
+			return;
+		} else
 			error("stage '%s' failed: %s (log: " LOG_DIR "/%s.log)", s->name,
 			      job->reason ? job->reason : "failed", s->name);
 		free(job->reason);
@@ -331,7 +381,10 @@ static void job_ended(struct sched *sc, struct job *job)
 	}
 	struct lock_entry *outs;
 	size_t n;
-	if (stage_store_outs(sc->ss, s, &outs, &n) < 0) {
+	sc->hashing = s->name;
+	int stored = stage_store_outs(sc->ss, s, &outs, &n);
+	sc->hashing = NULL;
+	if (stored < 0) {
 		finish(sc, i, S_FAILED);
 		return;
 	}
@@ -374,6 +427,8 @@ static void summary(struct sched *sc)
 		strbuf_addf(&sb, ", %zu failed", sc->nfailed);
 	if (sc->nblocked)
 		strbuf_addf(&sb, ", %zu blocked", sc->nblocked);
+	if (sc->ncancelled)
+		strbuf_addf(&sb, ", %zu cancelled", sc->ncancelled);
 	if (not_run)
 		strbuf_addf(&sb, ", %zu not started%s", not_run,
 			    interrupted ? " (interrupted)" : " (stopped at the first failure; --keep-going runs them)");
@@ -416,14 +471,29 @@ int run_stages(struct session *ss, const struct run_options *opts, const unsigne
 			sc.nselected++;
 		}
 	progress_init(&sc.progress);
+	if (sc.progress.tty) {
+		ss->hasher.progress = hash_progress;
+		ss->hasher.progress_ctx = &sc;
+	}
 	interrupted = 0;
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
+	/* A parent may hand us these signals blocked (test harnesses, some CI
+	 * runners do); Ctrl-C must still reach the handler. */
+	sigset_t unblock, old_mask;
+	sigemptyset(&unblock);
+	sigaddset(&unblock, SIGINT);
+	sigaddset(&unblock, SIGTERM);
+	sigprocmask(SIG_UNBLOCK, &unblock, &old_mask);
 
+	int stopping = 0;
 	for (;;) {
-		if (interrupted && !sc.stop_new) {
+		/* not keyed on stop_new: Ctrl-C after a failure must still stop what runs */
+		if (interrupted && !stopping) {
+			stopping = 1;
 			sc.stop_new = 1;
+			sc.cancelling = 1; /* every job in flight is cancelled here */
 			say(&sc, "interrupted: stopping the running stages");
 			for (size_t i = 0; i < n; i++)
 				if (sc.st[i] == S_RUNNING)
@@ -442,8 +512,11 @@ int run_stages(struct session *ss, const struct run_options *opts, const unsigne
 	}
 	summary(&sc);
 	progress_done(&sc.progress);
+	ss->hasher.progress = NULL;
+	ss->hasher.progress_ctx = NULL;
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
+	sigprocmask(SIG_SETMASK, &old_mask, NULL);
 	if (sc.ex.ops)
 		sc.ex.ops->release(&sc.ex);
 	for (size_t i = 0; i < n; i++)

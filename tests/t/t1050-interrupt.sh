@@ -15,7 +15,7 @@ test_expect_success 'SIGINT stops the running stage and keeps finished ones' '
 	    deps: [q.txt]
 	    outs: [s.txt]
 	EOF
-	repro run >out 2>&1 & pid=$! &&
+	{ repro run >out 2>&1 & pid=$!; } &&
 	while [ ! -s slow.pid ]; do sleep 0.05; done &&
 	code=0 && kill -INT $pid && { wait $pid || code=$?; } &&
 	test "$code" = 130 &&
