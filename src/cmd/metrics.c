@@ -41,7 +41,7 @@ static const char metrics_usage[] =
 	"   or: repro metrics diff [options] [A_REV [B_REV]]\n"
 	"\n"
 	"Show metrics of the workspace and of git revisions, or compare two.\n"
-	"'repro metrics show --help' and 'repro metrics diff --help' tell more.\n";
+	"'repro metrics --help' tells more.\n";
 
 static enum table_format table_format(int fmt)
 {
@@ -373,8 +373,11 @@ int cmd_metrics(int argc, char **argv, struct project *p)
 	const char *sub = argc > 1 ? argv[1] : "show";
 
 	if (!strcmp(sub, "--help") || !strcmp(sub, "-h")) {
-		fputs(metrics_usage, stdout);
-		return 0;
+		/* the help of both subcommands, one after the other */
+		char *show_help[] = { "show", "--help", NULL }, *diff_help[] = { "diff", "--help", NULL };
+		metrics_show(2, show_help, p);
+		fputs("\n", stdout);
+		return metrics_diff_cmd(2, diff_help, p);
 	}
 	if (!strcmp(sub, "show"))
 		return metrics_show(argc > 1 ? argc - 1 : argc, argc > 1 ? argv + 1 : argv, p);

@@ -21,7 +21,7 @@ static const char diff_description[] =
 static const char params_usage[] =
 	"usage: repro params diff [options] [A_REV [B_REV]]\n"
 	"\n"
-	"Compare the params of two revisions; 'repro params diff --help' tells more.\n";
+	"Compare the params of two revisions; 'repro params --help' tells more.\n";
 
 static int params_diff(int argc, char **argv, struct project *p)
 {
@@ -56,8 +56,8 @@ int cmd_params(int argc, char **argv, struct project *p)
 	if (!strcmp(sub, "diff"))
 		return params_diff(argc - 1, argv + 1, p);
 	if (!strcmp(sub, "--help") || !strcmp(sub, "-h")) {
-		fputs(params_usage, stdout);
-		return 0;
+		char *help[] = { "diff", "--help", NULL };
+		return params_diff(2, help, p);
 	}
 	if (*sub)
 		fprintf(stderr, "repro: unknown subcommand 'params %s'\n", sub);
