@@ -120,7 +120,7 @@ echo "show -A over every commit (target < 1 s)"
 pair "repro metrics show -A" "git log -p --format= -- metrics.json" \
 	"$REPRO" metrics show -A -- git log -p --format= -- metrics.json
 echo
-echo "the floor: process start (52 shared libraries); a project command adds libgit2's init"
+echo "the floor: process start; a project command adds opening the project (its config through libgit2)"
 pair "repro version" "git --version" "$REPRO" version -- git --version
 pair "repro dag (any project command)" "git --version" "$REPRO" dag -- git --version
 echo
