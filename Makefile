@@ -18,9 +18,9 @@ PROVE    ?= prove
 JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-# libcurl and libarchive are not linked but loaded on first use (see
-# src/util/lazylib.h): their sonames are compiled in instead.
-LINKED     := libgit2 openssl yaml-0.1 libcjson
+# libgit2, libcurl and libarchive are not linked but loaded on first use
+# (see src/util/lazylib.h): their sonames are compiled in instead.
+LINKED     := openssl yaml-0.1 libcjson
 PKG_LIBS   := $(shell pkg-config --libs $(LINKED) 2>/dev/null) -ldl
 soname      = $(shell objdump -p $$(pkg-config --variable=libdir $(1) 2>/dev/null)/$(1).so 2>/dev/null | awk '/SONAME/ {print $$2}')
 
@@ -49,6 +49,7 @@ $(BUILD)/repro: $(OBJ)
 	$(CC) $(LDFLAGS) -o $@ $(OBJ) $(LDLIBS)
 
 $(BUILD)/util/lazy_curl.o: CFLAGS += $(if $(call soname,libcurl),-DCURL_SONAME='"$(call soname,libcurl)"')
+$(BUILD)/util/lazy_git2.o: CFLAGS += $(if $(call soname,libgit2),-DGIT2_SONAME='"$(call soname,libgit2)"')
 $(BUILD)/util/lazy_archive.o: CFLAGS += $(if $(call soname,libarchive),-DARCHIVE_SONAME='"$(call soname,libarchive)"')
 
 $(BUILD)/%.o: src/%.c | $(GEN)
