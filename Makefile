@@ -18,7 +18,11 @@ PROVE    ?= prove
 JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# libgit2, libcurl and libarchive are not linked but loaded on first use
+# (see src/util/lazylib.h): their sonames are compiled in instead.
+LINKED     := openssl yaml-0.1 libcjson
+PKG_LIBS   := $(shell pkg-config --libs $(LINKED) 2>/dev/null) -ldl
+soname      = $(shell objdump -p $$(pkg-config --variable=libdir $(1) 2>/dev/null)/$(1).so 2>/dev/null | awk '/SONAME/ {print $$2}')
 
 CFLAGS   ?=
 CFLAGS   += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror $(OPT) $(SAN) -pthread \
@@ -44,6 +48,10 @@ repro: $(BUILD)/repro
 $(BUILD)/repro: $(OBJ)
 	$(CC) $(LDFLAGS) -o $@ $(OBJ) $(LDLIBS)
 
+$(BUILD)/util/lazy_curl.o: CFLAGS += $(if $(call soname,libcurl),-DCURL_SONAME='"$(call soname,libcurl)"')
+$(BUILD)/util/lazy_git2.o: CFLAGS += $(if $(call soname,libgit2),-DGIT2_SONAME='"$(call soname,libgit2)"')
+$(BUILD)/util/lazy_archive.o: CFLAGS += $(if $(call soname,libarchive),-DARCHIVE_SONAME='"$(call soname,libarchive)"')
+
 $(BUILD)/%.o: src/%.c | $(GEN)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
@@ -55,7 +63,7 @@ $(GEN): scripts/gen-builtin-hashes.sh src/builtin/SOURCES $(wildcard src/builtin
 	@mkdir -p $(dir $@)
 	sh scripts/gen-builtin-hashes.sh src/builtin/SOURCES > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/tests/%.t: tests/unit/%.c tests/unit/tap.h $(LIBOBJ)
+$(BUILD)/tests/%.t: tests/unit/%.c $(wildcard tests/unit/*.h) $(LIBOBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(LIBOBJ) $(LDLIBS)
 

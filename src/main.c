@@ -37,6 +37,9 @@ static const struct command commands[] = {
 	{ "pull", cmd_pull, NEED_PROJECT | NEED_LOCK, "download outs and tracked data, check them out" },
 	{ "fetch", cmd_fetch, NEED_PROJECT | NEED_LOCK, "download outs and tracked data into the cache" },
 	{ "gc", cmd_gc, NEED_PROJECT | NEED_LOCK, "remove unreferenced objects from the cache or a remote" },
+	{ "metrics", cmd_metrics, NEED_PROJECT, "show metrics across git revisions, or compare two" },
+	{ "params", cmd_params, NEED_PROJECT, "compare the params of two git revisions" },
+	{ "plots", cmd_plots, NEED_PROJECT, "write an HTML page of metrics across commits, and plots" },
 	{ "builtin", cmd_builtin, 0, "run a built-in stage; 'repro builtin list'" },
 	{ "version", cmd_version, 0, "print the version" },
 };

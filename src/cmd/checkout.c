@@ -97,14 +97,12 @@ int cmd_checkout(int argc, char **argv, struct project *p)
 	}
 	co.ss = &ss;
 	size_t n = ss.pipeline.n;
-	unsigned char *sel = xcalloc(n + 1, 1);
+	unsigned char *sel = session_select(&ss, args.items, args.n);
 	int ret = 0;
-	if (session_select(&ss, args.items, args.n, sel) < 0) {
+	if (!sel) {
 		ret = EXIT_USAGE;
 		goto done;
 	}
-	if (!args.n)
-		memset(sel, 1, n);
 	for (size_t k = 0; k < n; k++)
 		if (sel[ss.graph.order[k]])
 			checkout_stage(&co, &ss.pipeline.stages[ss.graph.order[k]]);

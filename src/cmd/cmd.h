@@ -13,6 +13,7 @@ struct project;
 typedef int cmd_fn(int argc, char **argv, struct project *p);
 
 cmd_fn cmd_init, cmd_run, cmd_status, cmd_dag, cmd_checkout, cmd_commit, cmd_add,
-	cmd_builtin, cmd_version, cmd_remote, cmd_push, cmd_pull, cmd_fetch, cmd_gc;
+	cmd_builtin, cmd_version, cmd_metrics, cmd_params, cmd_plots, cmd_remote, cmd_push, cmd_pull,
+	cmd_fetch, cmd_gc;
 
 #endif

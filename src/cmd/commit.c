@@ -37,13 +37,11 @@ int cmd_commit(int argc, char **argv, struct project *p)
 		return EXIT_USAGE;
 	}
 	size_t n = ss.pipeline.n;
-	unsigned char *sel = xcalloc(n + 1, 1);
-	if (session_select(&ss, args.items, args.n, sel) < 0) {
+	unsigned char *sel = session_select(&ss, args.items, args.n);
+	if (!sel) {
 		ret = EXIT_USAGE;
 		goto done;
 	}
-	if (!args.n)
-		memset(sel, 1, n);
 	for (size_t k = 0; k < n; k++) {
 		size_t i = ss.graph.order[k];
 		struct stage *s = &ss.pipeline.stages[i];

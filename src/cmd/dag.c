@@ -177,16 +177,14 @@ int cmd_dag(int argc, char **argv, struct project *p)
 		return EXIT_USAGE;
 	}
 	size_t n = ss.pipeline.n;
-	unsigned char *sel = xcalloc(n + 1, 1), *shown = xcalloc(n + 1, 1);
+	unsigned char *sel = session_select(&ss, args.items, args.n), *shown = xcalloc(n + 1, 1);
 	struct dag d = { .ss = &ss, .shown = shown, .printed = xcalloc(n + 1, 1) };
 	strbuf_init(&d.prefix, 0);
-	if (session_select(&ss, args.items, args.n, sel) < 0) {
+	if (!sel) {
 		ret = EXIT_USAGE;
 		goto done;
 	}
-	if (!args.n)
-		memset(shown, 1, n);
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; sel && i < n; i++)
 		if (sel[i])
 			graph_mark_up(&ss.graph, i, shown);
 	if (format == DAG_TEXT)

@@ -10,7 +10,7 @@
 
 static const char gitignore[] =
 	"# repro's machine-local parts; .repro/config stays in git\n"
-	"/config.local\n/cache/\n/runs/\n/state\n/logs/\n/tmp/\n/lock\n";
+	"/config.local\n/config.cache\n/cache/\n/runs/\n/state\n/logs/\n/tmp/\n/lock\n";
 
 int cmd_init(int argc, char **argv, struct project *unused)
 {

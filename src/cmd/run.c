@@ -63,14 +63,12 @@ int cmd_run(int argc, char **argv, struct project *p)
 		strlist_release(&args, 0);
 		return EXIT_USAGE;
 	}
-	unsigned char *sel = xcalloc(ss.pipeline.n + 1, 1);
-	if (session_select(&ss, args.items, args.n, sel) < 0) {
+	unsigned char *sel = session_select(&ss, args.items, args.n);
+	if (!sel) {
 		ret = EXIT_USAGE;
 		goto done;
 	}
-	if (!args.n)
-		memset(sel, 1, ss.pipeline.n);
-	else if (!single) {
+	if (args.n && !single) {
 		unsigned char *up = xcalloc(ss.pipeline.n + 1, 1);
 		for (size_t i = 0; i < ss.pipeline.n; i++)
 			if (sel[i])

@@ -68,13 +68,11 @@ int cmd_status(int argc, char **argv, struct project *p)
 		return EXIT_USAGE;
 	}
 	size_t n = ss.pipeline.n;
-	unsigned char *sel = xcalloc(n + 1, 1), *stale = xcalloc(n + 1, 1);
-	if (session_select(&ss, args.items, args.n, sel) < 0) {
+	unsigned char *sel = session_select(&ss, args.items, args.n), *stale = xcalloc(n + 1, 1);
+	if (!sel) {
 		ret = EXIT_USAGE;
 		goto done;
 	}
-	if (!args.n)
-		memset(sel, 1, n);
 	cJSON *out = cJSON_CreateObject();
 	struct strbuf sb = STRBUF_INIT;
 	size_t nstale = 0;

@@ -34,7 +34,8 @@ struct cache_batch {
 	size_t n, alloc;
 };
 
-/* Removes files in tmp that no live repro can still be writing. */
+/* Removes files and per-process directories in tmp that no live repro can
+ * still be writing (older than TMP_STALE_SECONDS). */
 static void sweep_tmp(struct cache *c)
 {
 	int fd = openat(c->tmpfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -51,9 +52,12 @@ static void sweep_tmp(struct cache *c)
 		struct stat st;
 		if (de->d_name[0] == '.' && (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2])))
 			continue;
-		if (!fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) &&
-		    S_ISREG(st.st_mode) && st.st_mtime < limit)
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_mtime >= limit)
+			continue;
+		if (S_ISREG(st.st_mode))
 			unlinkat(dirfd(d), de->d_name, 0);
+		else if (S_ISDIR(st.st_mode)) /* a crashed process's own directory */
+			remove_tree_at(dirfd(d), de->d_name);
 	}
 	closedir(d);
 }
@@ -69,20 +73,72 @@ struct cache_batch *cache_batch_begin(struct cache *c)
 	return b;
 }
 
+/* The descriptor of this process's temporary directory, made on first use. */
+static int own_tmpdir(struct cache *c)
+{
+	struct cache_tmpdir *t = c->own;
+	int fd;
+
+	pthread_mutex_lock(&t->lock);
+	if (t->fd < 0) {
+		char *path = xasprintf("%s/p%ld-XXXXXX", c->tmp, (long)getpid());
+		if (mkdtemp(path) && (t->fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0)
+			t->path = path;
+		else
+			free(path);
+	}
+	fd = t->fd;
+	pthread_mutex_unlock(&t->lock);
+	return fd;
+}
+
+void tmpdir_free(struct cache_tmpdir *t)
+{
+	if (t->fd >= 0) {
+		close(t->fd);
+		/* what is left was ours and is garbage: a failed or aborted store */
+		remove_tree(t->path);
+	}
+	free(t->path);
+	pthread_mutex_destroy(&t->lock);
+	free(t);
+}
+
+/* Makes subdirectory `sub` of the own directory once; 0 or -1 (errno). */
+static int own_subdir(struct cache_tmpdir *t, unsigned sub, const char *name)
+{
+	int ret = 0;
+
+	if (__atomic_load_n(&t->made[sub], __ATOMIC_ACQUIRE))
+		return 0;
+	pthread_mutex_lock(&t->lock);
+	if (!t->made[sub]) {
+		if (mkdirat(t->fd, name, 0700) < 0 && errno != EEXIST)
+			ret = -1;
+		else
+			__atomic_store_n(&t->made[sub], 1, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&t->lock);
+	return ret;
+}
+
 int tmp_create_quiet(struct cache *c, char **name)
 {
 	static atomic_uint counter;
-	static pid_t pid;
-	char base[64];
+	char rel[48];
+	int dfd = own_tmpdir(c);
 
-	if (!pid) /* racing threads write the same value */
-		__atomic_store_n(&pid, getpid(), __ATOMIC_RELAXED);
+	if (dfd < 0)
+		return -1;
 	for (;;) {
-		snprintf(base, sizeof(base), "obj-%ld-%u", (long)__atomic_load_n(&pid, __ATOMIC_RELAXED),
-			 atomic_fetch_add(&counter, 1));
-		int fd = openat(c->tmpfd, base, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
+		unsigned k = atomic_fetch_add(&counter, 1), sub = k % TMP_FANOUT;
+		snprintf(rel, sizeof(rel), "%02x", sub);
+		if (own_subdir(c->own, sub, rel) < 0)
+			return -1;
+		snprintf(rel, sizeof(rel), "%02x/obj-%u", sub, k);
+		int fd = openat(dfd, rel, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
 		if (fd >= 0) {
-			*name = path_join_dup(c->tmp, base);
+			*name = path_join_dup(c->own->path, rel);
 			return fd;
 		}
 		if (errno != EEXIST)

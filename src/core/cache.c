@@ -76,6 +76,9 @@ int cache_init(struct cache *c, const char *dir, const char *tmp, const char *li
 		cache_release(c);
 		return -1;
 	}
+	c->own = xcalloc(1, sizeof(*c->own));
+	pthread_mutex_init(&c->own->lock, NULL);
+	c->own->fd = -1;
 	if (!(c->dir_real = realpath(dir, NULL))) {
 		error("cannot resolve '%s':", dir);
 		cache_release(c);
@@ -90,6 +93,8 @@ void cache_release(struct cache *c)
 		close(c->dirfd);
 	if (c->tmpfd >= 0)
 		close(c->tmpfd);
+	if (c->own)
+		tmpdir_free(c->own);
 	free(c->dir);
 	free(c->tmp);
 	free(c->dir_real);

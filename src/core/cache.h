@@ -74,6 +74,8 @@ struct cache {
 	char *dir_real;            /* absolute real path of dir: what symlinks point to */
 	int reflink;               /* FICLONE works here: 1 yes, 0 no, -1 not tried (atomic) */
 	int swept;                 /* stale temporary files were removed (once per process) */
+	struct cache_tmpdir *own;  /* this process's own directory in tmp, made on first use;
+				    * shared by copies of this struct, freed with the original */
 };
 
 /*

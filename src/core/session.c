@@ -54,11 +54,14 @@ void session_close(struct session *s)
 	memset(s, 0, sizeof(*s));
 }
 
-int session_select(struct session *s, char **names, int n, unsigned char *marks)
+unsigned char *session_select(struct session *s, char **names, int n)
 {
 	const struct pipeline *p = &s->pipeline;
+	unsigned char *marks = xcalloc(p->n + 1, 1);
 	int ret = 0;
 
+	if (!n)
+		memset(marks, 1, p->n);
 	for (int i = 0; i < n; i++) {
 		size_t len = strlen(names[i]);
 		int found = 0;
@@ -81,5 +84,9 @@ int session_select(struct session *s, char **names, int n, unsigned char *marks)
 			ret = error("no stage named '%s' in '%s'", names[i], p->file);
 		free(cands);
 	}
-	return ret;
+	if (ret < 0) {
+		free(marks);
+		return NULL;
+	}
+	return marks;
 }

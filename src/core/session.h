@@ -36,10 +36,12 @@ int session_open(struct session *s, struct project *p, const char *stages_file, 
 /* Saves the state file and frees everything. */
 void session_close(struct session *s);
 /*
- * Resolves stage names given on the command line into marks[] (one byte
- * per stage). Unknown names are reported with the nearest existing one.
+ * Resolves stage names given on the command line into a newly allocated
+ * array of marks, one byte per stage; with no names, every stage is marked.
  * A name of a foreach/matrix parent ("build") selects all its expansions.
+ * Unknown names are reported with the nearest existing one, and NULL is
+ * returned.
  */
-int session_select(struct session *s, char **names, int n, unsigned char *marks);
+unsigned char *session_select(struct session *s, char **names, int n);
 
 #endif

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "memsrc.h"
 #include "tap.h"
 #include "core/graph.h"
@@ -11,22 +12,14 @@ static int build(const char *stages, struct pipeline *p, struct graph *g, struct
 {
 	struct memfile files[] = { { "stages.yaml", stages }, { NULL, NULL } };
 	struct file_source src = MEMSRC(files);
-	char path[] = "/tmp/repro-t-err-XXXXXX";
-	int fd = mkstemp(path), saved = dup(2), r;
+	struct capture cap;
+	int r;
 
-	fflush(stderr);
-	dup2(fd, 2);
+	capture_begin(&cap);
 	r = pipeline_load(p, "stages.yaml", &src, 0);
 	if (r == 0)
 		r = graph_build(g, p);
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
-	close(fd);
-	strbuf_reset(err);
-	strbuf_read_file(err, path, 1 << 20);
-	strbuf_rtrim(err);
-	unlink(path);
+	capture_end(&cap, err);
 	return r;
 }
 

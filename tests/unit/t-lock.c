@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "memsrc.h"
 #include "tap.h"
 #include "core/lock.h"
@@ -44,20 +45,11 @@ static int read_lock(struct lock *l, const char *text, struct strbuf *err)
 {
 	struct memfile files[] = { { "stages.lock", text }, { NULL, NULL } };
 	struct file_source src = MEMSRC(files);
-	char path[] = "/tmp/repro-t-err-XXXXXX";
-	int fd = mkstemp(path), saved = dup(2);
+	struct capture cap;
 
-	fflush(stderr);
-	dup2(fd, 2);
+	capture_begin(&cap);
 	int r = lock_read(l, "stages.lock", &src);
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
-	close(fd);
-	strbuf_reset(err);
-	strbuf_read_file(err, path, 1 << 20);
-	strbuf_rtrim(err);
-	unlink(path);
+	capture_end(&cap, err);
 	return r;
 }
 
