@@ -92,6 +92,17 @@ int grev_read(struct grev *r, const char *path, struct strbuf *out);
 /* A file_source reading from r (which must stay loaded while it is used). */
 struct file_source grev_source(struct grev *r);
 
+/*
+ * Calls file(ctx, path, blob) for every file below the project's directory
+ * at r whose name ends in suffix (path project-relative; symbolic links
+ * are not followed). Before descending into a subtree it asks seen(ctx,
+ * tree) (may be NULL): a non-zero answer skips the subtree, which is how a
+ * walk over many commits reads each shared tree once. Returns 0, or -1
+ * (reported).
+ */
+int grev_find_files(struct grev *r, const char *suffix, int (*seen)(void *ctx, const struct gobj_id *tree),
+		    void (*file)(void *ctx, const char *path, const struct gobj_id *blob), void *ctx);
+
 /* "1a2b..." (40 hex digits and a NUL) */
 void gobj_id_hex(const struct gobj_id *id, char hex[2 * GREV_RAWSZ + 1]);
 int gobj_id_equal(const struct gobj_id *a, const struct gobj_id *b);
