@@ -477,7 +477,8 @@ int builtin_ingest(int argc, char **argv)
 	}
 	strlist_release(&args, 0);
 	int ret = 2;
-	if (ingest_mem(&g.mem) == 0 && load_params(&g, &p, params_file ? params_file : "params.yaml", params_file != NULL) == 0) {
+	if (load_params(&g, &p, params_file ? params_file : "params.yaml", params_file != NULL) == 0 &&
+	    ingest_mem(&g.mem) == 0) {
 		g.kind = source_kind_of(g.source);
 		git_libgit2_init();
 		ret = run(&g, out);
