@@ -222,7 +222,8 @@ int extsort_finish(struct extsort *s)
 {
 	s->finished = 1;
 	if (!s->nruns) {
-		qsort_r(s->idx, s->n, sizeof(*s->idx), cmp_buffered, s);
+		if (s->n > 1)
+			qsort_r(s->idx, s->n, sizeof(*s->idx), cmp_buffered, s);
 		s->next = 0;
 		return 0;
 	}
