@@ -14,7 +14,8 @@
  * that force the index onto disk), is shared so that the sorts alive at the
  * same time never exceed it: the paths get 1/2, the blob ids 1/4 (while the
  * paths are read), the duplicates and the sample's ranks 1/8 each, and a
- * MANIFEST.tsv 1/4 (read with the paths and duplicates at the end).
+ * MANIFEST.tsv 1/4 (read with the paths and duplicates at the end). Walking
+ * a directory source, the names of each directory being walked get 1/8.
  */
 #include <errno.h>
 #include <fnmatch.h>
@@ -388,6 +389,7 @@ static void release(struct ingest *g)
 static int collect(struct ingest *g, struct source_stats *st)
 {
 	struct source_ops ops = { want, take };
+	struct source_limits lim = { (size_t)g->max_file_size, g->mem / 8, g->dir };
 	struct strbuf shown = STRBUF_INIT;
 
 	url_without_credentials(g->source, &shown);
@@ -395,7 +397,7 @@ static int collect(struct ingest *g, struct source_stats *st)
 		g->kind == SOURCE_URL ? "URL" : g->kind == SOURCE_DIR ? "directory" : "archive",
 		shown.buf);
 	strbuf_release(&shown);
-	return source_read(g->source, (size_t)g->max_file_size, &ops, g, st);
+	return source_read(g->source, &lim, &ops, g, st);
 }
 
 static int run(struct ingest *g, const char *out)
