@@ -5,7 +5,7 @@
  * sorted and written as a sorted run to an anonymous scratch file (see
  * runfile.h). At the end, runs are merged EXTSORT_FANIN at a time until few
  * enough remain, and the last merge is done as the records are read, so
- * memory holds at most the budget however many records there are: the
+ * memory holds about the budget at most, however many records there are: the
  * buffer while adding, then one read buffer per run being merged. Input
  * that fits the budget never touches the disk.
  *
@@ -64,8 +64,9 @@ struct extsort {
 /* A sorter of records in `budget` bytes; its scratch file (if any) goes in dir. */
 void extsort_init(struct extsort *s, size_t budget, const char *dir, extsort_cmp_fn *cmp, void *arg);
 /*
- * Adds a record (copied). A record larger than the budget is sorted alone
- * in a run of its own. 0, or -1 on a write error (reported).
+ * Adds a record (copied), before extsort_finish only. A record larger than
+ * the budget is sorted alone in a run of its own. 0, or -1 on a write error
+ * (reported).
  */
 int extsort_add(struct extsort *s, const void *rec, size_t len);
 /* Ends the input and prepares to read the records in order. 0 or -1 (reported). */
