@@ -3,12 +3,21 @@
  * archive's URL into JSONL records {path, repo, license, size, hexsha,
  * content}, sorted by path, deduplicated by git blob id, optionally sampled.
  *
- * Contents stream into an anonymous scratch file as they arrive; only a small
- * index (path, size, blob id, offset) stays in memory, and the output is
- * written from the scratch file in sorted order at the end. So memory stays
- * flat however large the source, and the output does not depend on the order
- * in which an archive lists its entries.
+ * Contents stream into an anonymous scratch file as they arrive; the index of
+ * the files (path, size, blob id, offset) is sorted in a fixed memory budget
+ * (ingest_index.h: external sorts that spill to scratch files when it fills),
+ * and the output is written from the scratch file in sorted order at the end.
+ * So memory stays flat however large the source, and the output does not
+ * depend on the order in which an archive lists its entries.
+ *
+ * The budget, INGEST_MEM bytes (REPRO_INGEST_MEM overrides it, for tests
+ * that force the index onto disk), is shared so that the sorts alive at the
+ * same time never exceed it: the paths get 1/2, the blob ids 1/4 (while the
+ * paths are read), the duplicates and the sample's ranks 1/8 each, and a
+ * MANIFEST.tsv 1/4 (read with the paths and duplicates at the end). Walking
+ * a directory source, the names of each directory being walked get 1/8.
  */
+#include <errno.h>
 #include <fnmatch.h>
 #include <malloc.h>
 #include <limits.h>
@@ -19,15 +28,14 @@
 
 #include <git2.h>
 
-#include "builtin/arena.h"
 #include "builtin/blobsha.h"
 #include "builtin/builtin.h"
 #include "builtin/httpstream.h"
+#include "builtin/ingest_index.h"
 #include "builtin/jsonl.h"
 #include "builtin/license.h"
-#include "builtin/manifest_tsv.h"
+#include "builtin/manifest_index.h"
 #include "builtin/params.h"
-#include "builtin/prng.h"
 #include "builtin/source.h"
 #include "builtin/spill.h"
 #include "util/error.h"
@@ -40,21 +48,23 @@ static const char *const known_keys[] = { "source", "include", "max_records", "s
 					  "max_file_size", NULL };
 static const char *const default_include[] = { "*.yaml", "*.yml", "*.yaml.*", "*.yml.*", NULL };
 
-/* One file in the index: kept small, as ingest holds one per file. */
-struct entry {
-	const char *path;       /* path in the source (in paths); after sort_paths, relative to the root */
-	off_t off;              /* where the content starts in the scratch file */
-	uint32_t size;          /* content bytes (max_file_size is at most 1 GiB) */
-	unsigned char id[20];   /* git blob id */
-	unsigned char drop;     /* a duplicate, or left out of the sample */
+/* The index's memory budget: see the top of this file. */
+#define INGEST_MEM (8u << 20)
+
+/*
+ * A MANIFEST.tsv or LICENSE file at the top of the source or of the
+ * archive's top directory: the candidates for the root's. Only the first
+ * MANIFEST.tsv and the best-ranked license file of each are kept.
+ */
+struct capture {
+	int used;           /* one was found */
+	int rank;           /* -1 for MANIFEST.tsv, else license_file_rank() */
+	off_t off;          /* its content in the scratch file */
+	size_t len;         /* its length */
 };
 
-/* A MANIFEST.tsv or LICENSE file at the top of the source (or of its top directory). */
-struct capture {
-	char *dir;          /* its directory: "" or the archive's top directory */
-	int rank;           /* -1 for MANIFEST.tsv, else license_file_rank() */
-	struct strbuf text; /* its content */
-};
+/* Which captures: at the source's top, in the archive's top directory. */
+enum { AT_TOP, IN_TOP_DIR };
 
 struct ingest {
 	const char *source;         /* directory, archive or URL */
@@ -63,12 +73,13 @@ struct ingest {
 	long max_records;           /* sample size; 0 keeps every file */
 	long seed;                  /* sampling seed */
 	long max_file_size;         /* larger files are skipped */
+	size_t mem;                 /* the index's memory budget */
+	char *dir;                  /* the output's directory: the scratch files go there */
 	struct spill spill;         /* the contents, in arrival order */
-	struct entry *v;            /* the index */
-	struct arena paths;         /* the index's paths */
-	size_t n, alloc;            /* entries in v, slots allocated */
-	struct capture *caps;       /* MANIFEST.tsv and LICENSE files found */
-	size_t ncaps, caps_alloc;   /* captures, slots allocated */
+	struct ingest_index index;  /* the files */
+	int index_open;             /* index was initialised */
+	struct capture caps[2][2];  /* [AT_TOP or IN_TOP_DIR][0 MANIFEST.tsv, 1 license file] */
+	size_t manifest_runs;       /* sorted runs the MANIFEST.tsv's rows took on disk */
 	char *top;                  /* the first path component common to all entries so far */
 	int mixed_top;              /* entries differ in their first component, or one is at the top */
 	size_t binary;              /* skipped: NUL bytes or invalid UTF-8 */
@@ -154,16 +165,24 @@ static int is_text(const unsigned char *s, size_t len)
 	return 1;
 }
 
-static void capture(struct ingest *g, const struct source_file *f, int rank)
+/*
+ * Keeps a MANIFEST.tsv or license file's content (in the scratch file) if it
+ * can still be the root's: at the top, or in the archive's top directory
+ * while every entry so far shares it. 0 or -1 (reported).
+ */
+static int capture(struct ingest *g, const struct source_file *f, int rank)
 {
-	const char *slash = strchr(f->path, '/');
+	int where = strchr(f->path, '/') ? IN_TOP_DIR : AT_TOP;
 
-	ARRAY_GROW(g->caps, g->caps_alloc, g->ncaps + 1);
-	struct capture *c = &g->caps[g->ncaps++];
-	c->dir = slash ? xstrndup(f->path, (size_t)(slash - f->path)) : xstrdup("");
+	if (where == IN_TOP_DIR && (g->kind == SOURCE_DIR || g->mixed_top))
+		return 0; /* a subdirectory, never the root */
+	struct capture *c = &g->caps[where][rank >= 0];
+	if (c->used && (rank < 0 || c->rank <= rank))
+		return 0; /* the first MANIFEST.tsv wins, and the first of the best-ranked licenses */
+	c->used = 1;
 	c->rank = rank;
-	strbuf_init(&c->text, f->len);
-	strbuf_add(&c->text, f->data, f->len);
+	c->len = f->len;
+	return spill_append(&g->spill, f->data, f->len, &c->off);
 }
 
 static int take(void *arg, const struct source_file *f)
@@ -171,8 +190,8 @@ static int take(void *arg, const struct source_file *f)
 	struct ingest *g = arg;
 	int rank = capture_rank(f->path);
 
-	if (rank != -2)
-		capture(g, f, rank);
+	if (rank != -2 && capture(g, f, rank) < 0)
+		return -1;
 	if (!included(g, f->path))
 		return 0;
 	if (!is_text((const unsigned char *)f->data, f->len)) {
@@ -180,121 +199,52 @@ static int take(void *arg, const struct source_file *f)
 		g->binary++;
 		return 0;
 	}
-	ARRAY_GROW(g->v, g->alloc, g->n + 1);
-	struct entry *e = &g->v[g->n];
-	memset(e, 0, sizeof(*e));
-	if (blob_id(f->data, f->len, e->id) < 0 ||
-	    spill_append(&g->spill, f->data, f->len, &e->off) < 0)
+	unsigned char id[20];
+	off_t off;
+	if (blob_id(f->data, f->len, id) < 0 || spill_append(&g->spill, f->data, f->len, &off) < 0)
 		return -1;
-	e->path = arena_strndup(&g->paths, f->path, strlen(f->path));
-	e->size = (uint32_t)f->len;
-	g->n++;
-	return 0;
+	return ingest_index_add(&g->index, f->path, off, (uint32_t)f->len, id);
 }
 
-static int by_path(const void *a, const void *b)
+/* The capture of the root (AT_TOP or IN_TOP_DIR), a MANIFEST.tsv or a license file; NULL if none. */
+static const struct capture *find_capture(const struct ingest *g, const char *root, int license)
 {
-	return strcmp(((const struct entry *)a)->path, ((const struct entry *)b)->path);
+	const struct capture *c = &g->caps[*root ? IN_TOP_DIR : AT_TOP][license];
+
+	return c->used ? c : NULL;
 }
 
-/* Sorts index pointers by blob id, then by position (so the first path wins). */
-static int by_sha(const void *a, const void *b)
+/* Reads the MANIFEST.tsv c from the scratch file into mi, a piece at a time. 0 or -1. */
+static int load_manifest(struct ingest *g, const struct capture *c, struct manifest_index *mi)
 {
-	const struct entry *x = *(struct entry *const *)a, *y = *(struct entry *const *)b;
-	int c = memcmp(x->id, y->id, 20);
-	return c ? c : (x < y ? -1 : x > y);
-}
+	struct manifest_parser p;
+	struct strbuf piece = STRBUF_INIT;
+	int ret = 0;
 
-/* A file's place in the sampling order, and the file. */
-struct ranked {
-	uint64_t rank;    /* mix64(first 64 bits of the blob id ^ mix64(seed)) */
-	struct entry *e;  /* the file */
-};
-
-static int by_rank(const void *a, const void *b)
-{
-	const struct ranked *x = a, *y = b;
-	if (x->rank != y->rank)
-		return x->rank < y->rank ? -1 : 1;
-	return x->e < y->e ? -1 : x->e > y->e;
-}
-
-/* Cuts the archive's top directory from every path and sorts by path. */
-static void sort_paths(struct ingest *g, const char *root)
-{
-	size_t cut = *root ? strlen(root) + 1 : 0;
-
-	for (size_t i = 0; i < g->n; i++)
-		g->v[i].path += cut; /* every path starts with root + '/' */
-	qsort(g->v, g->n, sizeof(*g->v), by_path);
-	for (size_t i = 1; i < g->n; i++)
-		if (!strcmp(g->v[i].path, g->v[i - 1].path) && !g->v[i].drop) {
-			log_msg(LOG_WARNING, "ingest", "'%s' appears twice in the source; keeping the first",
-				g->v[i].path);
-			g->v[i].drop = 1;
-		}
-}
-
-/* Marks every file whose content an earlier path already has. Returns how many. */
-static size_t dedupe(struct ingest *g)
-{
-	struct entry **p = xcalloc(g->n + 1, sizeof(*p));
-	size_t dups = 0;
-
-	for (size_t i = 0; i < g->n; i++)
-		p[i] = &g->v[i];
-	qsort(p, g->n, sizeof(*p), by_sha);
-	for (size_t i = 1; i < g->n; i++)
-		if (!memcmp(p[i]->id, p[i - 1]->id, 20) && !p[i]->drop) {
-			p[i]->drop = 1;
-			dups++;
-		}
-	free(p);
-	return dups;
-}
-
-/*
- * Keeps the max_records files of smallest rank, rank = mix64(first 64 bits
- * of hexsha XOR mix64(seed)): a fixed pseudo-random order that depends only
- * on the seed and each file's content, so adding files to the source changes
- * the sample only where the new files rank in.
- */
-static void sample(struct ingest *g, size_t kept)
-{
-	if (g->max_records <= 0 || kept <= (size_t)g->max_records)
-		return;
-	struct ranked *p = xcalloc(kept + 1, sizeof(*p));
-	size_t k = 0;
-	uint64_t s = mix64((uint64_t)g->seed);
-
-	for (size_t i = 0; i < g->n; i++) {
-		if (g->v[i].drop)
-			continue;
-		uint64_t head = 0;
-		for (int b = 0; b < 8; b++) /* big-endian: the first 16 hex digits */
-			head = head << 8 | g->v[i].id[b];
-		p[k].rank = mix64(head ^ s);
-		p[k++].e = &g->v[i];
+	manifest_parser_init(&p, "MANIFEST.tsv", manifest_index_add, mi);
+	for (size_t at = 0; at < c->len && !ret; at += piece.len) {
+		size_t n = c->len - at < 64 * 1024 ? c->len - at : 64 * 1024;
+		ret = spill_read(&g->spill, c->off + (off_t)at, n, &piece) < 0 ||
+		      manifest_parser_feed(&p, piece.buf, piece.len) < 0 ? -1 : 0;
 	}
-	qsort(p, k, sizeof(*p), by_rank);
-	for (size_t i = (size_t)g->max_records; i < k; i++)
-		p[i].e->drop = 1;
-	free(p);
+	if (!ret)
+		ret = manifest_parser_finish(&p) < 0 || manifest_index_finish(mi) < 0 ? -1 : 0;
+	g->manifest_runs = mi->rows.spilled;
+	manifest_parser_release(&p);
+	strbuf_release(&piece);
+	return ret;
 }
 
-/* The capture of `rank` kind in dir root, the best-ranked license for rank >= 0. */
-static const struct capture *find_capture(const struct ingest *g, const char *root, int manifest)
+/* The license a LICENSE file c names, or "unknown". */
+static const char *identify_license(struct ingest *g, const struct capture *c, int *ret)
 {
-	const struct capture *best = NULL;
+	struct strbuf text = STRBUF_INIT;
+	const char *lic = NULL;
 
-	for (size_t i = 0; i < g->ncaps; i++) {
-		const struct capture *c = &g->caps[i];
-		if (strcmp(c->dir, root) || (manifest ? c->rank != -1 : c->rank < 0))
-			continue;
-		if (!best || c->rank < best->rank)
-			best = c;
-	}
-	return best;
+	if (c && (*ret = spill_read(&g->spill, c->off, c->len, &text)) == 0)
+		lic = license_identify(text.buf);
+	strbuf_release(&text);
+	return lic ? lic : "unknown";
 }
 
 /* The repo name for files the MANIFEST does not list: the source's own name. */
@@ -321,43 +271,55 @@ static char *fallback_repo(const struct ingest *g, const char *root)
 	return name;
 }
 
-/* Writes the kept files, in path order, with their repo and license. */
+/* Writes one record: the file's content comes from the scratch file. 0 or -1. */
+static int write_record(struct ingest *g, struct jsonl_writer *w, const struct ingest_file *f,
+			const char *repo, const char *lic, struct strbuf *content)
+{
+	char hex[41];
+
+	if (spill_read(&g->spill, f->off, f->size, content) < 0)
+		return -1;
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "path", f->path);
+	cJSON_AddStringToObject(o, "repo", repo);
+	cJSON_AddStringToObject(o, "license", lic);
+	cJSON_AddNumberToObject(o, "size", (double)f->size);
+	blob_id_hex(f->id, hex);
+	cJSON_AddStringToObject(o, "hexsha", hex);
+	cJSON_AddItemToObject(o, "content", cJSON_CreateStringReference(content->buf));
+	int ret = jsonl_write(w, o);
+	cJSON_Delete(o);
+	return ret;
+}
+
+/*
+ * Writes the kept files, in path order, with their repo and license: the
+ * MANIFEST.tsv's row for the path (a merge join: both are sorted by path),
+ * else the source's name and its LICENSE file's license.
+ */
 static int write_records(struct ingest *g, const char *root, const char *out, size_t *written)
 {
-	const struct capture *mc = find_capture(g, root, 1), *lc = find_capture(g, root, 0);
-	struct manifest m = { NULL, 0 };
-	const char *lic = "unknown";
+	const struct capture *mc = find_capture(g, root, 0), *lc = find_capture(g, root, 1);
+	struct manifest_index mi;
+	int ret = 0, opened = 0;
+	const char *lic = identify_license(g, lc, &ret);
 	char *repo = fallback_repo(g, root);
 	struct jsonl_writer w;
 	struct strbuf content = STRBUF_INIT;
-	char hex[41];
-	int ret = 0, opened = 0;
+	struct ingest_file f;
+	struct manifest_row row;
 
-	if (mc && manifest_parse(&m, mc->text.buf, mc->text.len, "MANIFEST.tsv") < 0)
+	manifest_index_init(&mi, g->mem / 4, g->dir);
+	if (!ret && mc && load_manifest(g, mc, &mi) < 0)
 		ret = -1;
-	if (lc && license_identify(lc->text.buf))
-		lic = license_identify(lc->text.buf);
 	if (!ret) {
 		ret = jsonl_open(&w, out);
 		opened = 1;
 	}
-	for (size_t i = 0; i < g->n && !ret; i++) {
-		const struct entry *e = &g->v[i];
-		if (e->drop)
-			continue;
-		const struct manifest_row *row = manifest_lookup(&m, e->path);
-		if ((ret = spill_read(&g->spill, e->off, e->size, &content)) < 0)
-			break;
-		cJSON *o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "path", e->path);
-		cJSON_AddStringToObject(o, "repo", row ? row->repo : repo);
-		cJSON_AddStringToObject(o, "license", row ? row->license : lic);
-		cJSON_AddNumberToObject(o, "size", (double)e->size);
-		blob_id_hex(e->id, hex);
-		cJSON_AddStringToObject(o, "hexsha", hex);
-		cJSON_AddItemToObject(o, "content", cJSON_CreateStringReference(content.buf));
-		ret = jsonl_write(&w, o);
-		cJSON_Delete(o);
+	while (!ret && (ret = ingest_index_next(&g->index, &f)) > 0) {
+		int found = mc ? manifest_index_find(&mi, f.path, &row) : 0;
+		ret = found < 0 ? -1 : write_record(g, &w, &f, found ? row.repo : repo,
+						     found ? row.license : lic, &content);
 	}
 	if (!ret) {
 		*written = w.lines;
@@ -368,7 +330,7 @@ static int write_records(struct ingest *g, const char *root, const char *out, si
 	log_msg(LOG_INFO, "ingest", "license: MANIFEST.tsv %s, LICENSE file %s (%s)",
 		mc ? "found" : "absent", lc ? "found" : "absent", lic);
 	strbuf_release(&content);
-	manifest_release(&m);
+	manifest_index_release(&mi);
 	free(repo);
 	return ret;
 }
@@ -396,15 +358,28 @@ static int load_params(struct ingest *g, struct sparams *p, const char *file, in
 	return 0;
 }
 
+/* The index's budget: INGEST_MEM, or REPRO_INGEST_MEM bytes (for tests). 0 or -1 (reported). */
+static int ingest_mem(size_t *mem)
+{
+	const char *env = getenv("REPRO_INGEST_MEM");
+	char *end;
+
+	*mem = INGEST_MEM;
+	if (!env || !*env)
+		return 0;
+	errno = 0;
+	unsigned long long v = strtoull(env, &end, 10);
+	if (errno || *end || *env == '-' || v < 4096 || v > (1ull << 40))
+		return error("invalid REPRO_INGEST_MEM '%s': a number of bytes from 4096 is needed", env);
+	*mem = (size_t)v;
+	return 0;
+}
+
 static void release(struct ingest *g)
 {
-	arena_release(&g->paths);
-	free(g->v);
-	for (size_t i = 0; i < g->ncaps; i++) {
-		free(g->caps[i].dir);
-		strbuf_release(&g->caps[i].text);
-	}
-	free(g->caps);
+	if (g->index_open)
+		ingest_index_release(&g->index);
+	free(g->dir);
 	free(g->top);
 	strlist_release(&g->include, 0);
 	spill_close(&g->spill);
@@ -414,6 +389,7 @@ static void release(struct ingest *g)
 static int collect(struct ingest *g, struct source_stats *st)
 {
 	struct source_ops ops = { want, take };
+	struct source_limits lim = { (size_t)g->max_file_size, g->mem / 8, g->dir };
 	struct strbuf shown = STRBUF_INIT;
 
 	url_without_credentials(g->source, &shown);
@@ -421,7 +397,7 @@ static int collect(struct ingest *g, struct source_stats *st)
 		g->kind == SOURCE_URL ? "URL" : g->kind == SOURCE_DIR ? "directory" : "archive",
 		shown.buf);
 	strbuf_release(&shown);
-	return source_read(g->source, (size_t)g->max_file_size, &ops, g, st);
+	return source_read(g->source, &lim, &ops, g, st);
 }
 
 static int run(struct ingest *g, const char *out)
@@ -438,23 +414,23 @@ static int run(struct ingest *g, const char *out)
 		error("cannot create the directory of '%s':", out);
 		return 1;
 	}
-	char *dir = strrchr(out, '/') ? xstrndup(out, (size_t)(strrchr(out, '/') - out)) : xstrdup(".");
-	r = spill_open(&g->spill, dir);
-	free(dir);
-	if (r < 0)
+	g->dir = strrchr(out, '/') ? xstrndup(out, (size_t)(strrchr(out, '/') - out)) : xstrdup(".");
+	if (spill_open(&g->spill, g->dir) < 0)
 		return 1;
+	ingest_index_init(&g->index, g->mem, g->dir);
+	g->index_open = 1;
 	if ((r = collect(g, &st)) != 0)
 		return r > 0 ? 2 : 1;
 	const char *root = g->kind != SOURCE_DIR && !g->mixed_top && g->top ? g->top : "";
-	sort_paths(g, root);
-	size_t dups = dedupe(g), kept = 0;
-	for (size_t i = 0; i < g->n; i++)
-		kept += !g->v[i].drop;
-	sample(g, kept);
-	if (write_records(g, root, out, &written) < 0)
+	if (ingest_index_finish(&g->index, root, g->max_records, g->seed) < 0 ||
+	    write_records(g, root, out, &written) < 0)
 		return 1;
 	log_msg(LOG_INFO, "ingest", "%zu files seen, %zu matched include, %zu duplicates, "
-		"%zu written to '%s'", st.entries, g->n, dups, written, out);
+		"%zu written to '%s'", st.entries, g->index.n, g->index.dups, written, out);
+	size_t runs = ingest_index_runs(&g->index) + g->manifest_runs;
+	if (runs)
+		log_msg(LOG_INFO, "ingest", "the index outgrew its %zu bytes of memory: "
+			"sorted on disk in %zu runs", g->mem, runs);
 	if (st.unsafe || st.special || st.too_large || g->binary)
 		log_msg(LOG_WARNING, "ingest", "skipped %zu unsafe paths, %zu links or special files, "
 			"%zu files over max_file_size, %zu non-text files",
@@ -503,7 +479,8 @@ int builtin_ingest(int argc, char **argv)
 	}
 	strlist_release(&args, 0);
 	int ret = 2;
-	if (load_params(&g, &p, params_file ? params_file : "params.yaml", params_file != NULL) == 0) {
+	if (load_params(&g, &p, params_file ? params_file : "params.yaml", params_file != NULL) == 0 &&
+	    ingest_mem(&g.mem) == 0) {
 		g.kind = source_kind_of(g.source);
 		git_libgit2_init();
 		ret = run(&g, out);

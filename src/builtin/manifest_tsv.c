@@ -6,144 +6,116 @@
 #include "util/error.h"
 #include "util/xalloc.h"
 
-enum { COL_RELPATH, COL_REPO, COL_LICENSE, NCOLS };
-static const char *const col_names[NCOLS] = { "relpath", "repo", "license" };
+static const char *const col_names[MANIFEST_NCOLS] = { "relpath", "repo", "license" };
+
+void manifest_parser_init(struct manifest_parser *p, const char *name, manifest_row_fn *fn, void *ctx)
+{
+	memset(p, 0, sizeof(*p));
+	p->name = name;
+	p->fn = fn;
+	p->ctx = ctx;
+	strbuf_init(&p->line, 0);
+}
 
 /* Splits line[0..len) at tabs; fields point into line (tabs become NULs). */
-static size_t split(char *line, size_t len, char ***fields, size_t *alloc)
+static size_t split(struct manifest_parser *p, char *line, size_t len)
 {
 	size_t n = 0;
-	char *p = line, *end = line + len;
+	char *s = line, *end = line + len;
 
 	for (;;) {
-		char *tab = memchr(p, '\t', (size_t)(end - p));
-		ARRAY_GROW(*fields, *alloc, n + 1);
-		(*fields)[n++] = p;
+		char *tab = memchr(s, '\t', (size_t)(end - s));
+		ARRAY_GROW(p->fields, p->falloc, n + 1);
+		p->fields[n++] = s;
 		if (!tab)
 			break;
 		*tab = '\0';
-		p = tab + 1;
+		s = tab + 1;
 	}
 	return n;
 }
 
-static int by_path(const void *a, const void *b)
+/* Finds the needed columns in the header (the last of a repeated name); -1 (reported) when one is missing. */
+static int header(struct manifest_parser *p, size_t nf)
 {
-	const struct manifest_row *x = a, *y = b;
-	int c = strcmp(x->relpath, y->relpath);
-
-	if (c)
-		return c;
-	return x->line < y->line ? -1 : x->line > y->line;
-}
-
-/* Sorts rows by path and drops later duplicates. */
-static void sort_rows(struct manifest *m)
-{
-	size_t k = 0;
-
-	qsort(m->rows, m->n, sizeof(*m->rows), by_path);
-	for (size_t i = 0; i < m->n; i++) {
-		if (k && !strcmp(m->rows[k - 1].relpath, m->rows[i].relpath)) {
-			free(m->rows[i].relpath);
-			free(m->rows[i].repo);
-			free(m->rows[i].license);
-			continue;
-		}
-		m->rows[k++] = m->rows[i];
-	}
-	m->n = k;
-}
-
-/* Finds the needed columns in the header; -1 (reported) when one is missing. */
-static int header(char **f, size_t nf, const char *name, size_t *col)
-{
-	for (int c = 0; c < NCOLS; c++) {
-		col[c] = (size_t)-1;
+	for (int c = 0; c < MANIFEST_NCOLS; c++) {
+		p->col[c] = (size_t)-1;
 		for (size_t i = 0; i < nf; i++)
-			if (!strcmp(f[i], col_names[c]))
-				col[c] = i;
-		if (col[c] == (size_t)-1)
-			return error_at(name, 1, 0, "no '%s' column in the header row", col_names[c]);
+			if (!strcmp(p->fields[i], col_names[c]))
+				p->col[c] = i;
+		if (p->col[c] == (size_t)-1)
+			return error_at(p->name, (int)p->lineno, 0, "no '%s' column in the header row",
+					col_names[c]);
 	}
+	p->have_header = 1;
 	return 0;
 }
 
-int manifest_parse(struct manifest *m, const char *text, size_t len, const char *name)
+/* Handles the complete line in p->line. 0 or -1 (reported). */
+static int one_line(struct manifest_parser *p)
 {
-	char *copy = xstrndup(text, len);
-	char **f = NULL;
-	size_t falloc = 0, alloc = 0, col[NCOLS], lineno = 0;
-	char *p = copy, *end = copy + len;
-	int ret = 0;
+	size_t n = p->line.len;
+	char *line = p->line.buf;
 
-	m->rows = NULL;
-	m->n = 0;
-	while (p < end && !ret) {
-		char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		char *line = p;
+	p->lineno++;
+	if (n && line[n - 1] == '\r')
+		n--;
+	line[n] = '\0';
+	if (!n)
+		return 0;
+	size_t nf = split(p, line, n);
+	if (!p->have_header)
+		return header(p, nf);
+	for (int c = 0; c < MANIFEST_NCOLS; c++)
+		if (nf <= p->col[c])
+			return error_at(p->name, (int)p->lineno, 0,
+					"row has %zu columns, fewer than the header", nf);
+	struct manifest_row row = { p->fields[p->col[MANIFEST_RELPATH]], p->fields[p->col[MANIFEST_REPO]],
+				    p->fields[p->col[MANIFEST_LICENSE]], p->lineno };
+	return p->fn(p->ctx, &row);
+}
 
-		p += n + (nl != NULL);
-		lineno++;
-		if (n && line[n - 1] == '\r')
-			n--;
-		line[n] = '\0';
-		if (!n)
-			continue;
-		size_t nf = split(line, n, &f, &falloc);
-		if (lineno == 1) {
-			ret = header(f, nf, name, col);
-			continue;
-		}
-		if (nf <= col[COL_RELPATH] || nf <= col[COL_REPO] || nf <= col[COL_LICENSE]) {
-			ret = error_at(name, (int)lineno, 0, "row has %zu columns, fewer than the header", nf);
+int manifest_parser_feed(struct manifest_parser *p, const char *data, size_t len)
+{
+	const char *nul = memchr(data, '\0', len);
+
+	if (p->ended)
+		return 0;
+	if (nul) {
+		len = (size_t)(nul - data);
+		p->ended = 1;
+	}
+	p->seen |= len > 0;
+	while (len) {
+		const char *nl = memchr(data, '\n', len);
+		size_t n = nl ? (size_t)(nl - data) : len;
+		strbuf_add(&p->line, data, n);
+		data += n + (nl != NULL);
+		len -= n + (nl != NULL);
+		if (!nl)
 			break;
-		}
-		ARRAY_GROW(m->rows, alloc, m->n + 1);
-		struct manifest_row *r = &m->rows[m->n++];
-		r->relpath = xstrdup(f[col[COL_RELPATH]]);
-		r->repo = xstrdup(f[col[COL_REPO]]);
-		r->license = xstrdup(f[col[COL_LICENSE]]);
-		r->line = lineno;
+		int r = one_line(p);
+		strbuf_reset(&p->line);
+		if (r < 0)
+			return -1;
 	}
-	if (!ret && lineno == 0)
-		ret = error("'%s' is empty; it needs a header row", name);
-	free(f);
-	free(copy);
-	if (ret < 0) {
-		manifest_release(m);
-		return -1;
-	}
-	sort_rows(m);
 	return 0;
 }
 
-const struct manifest_row *manifest_lookup(const struct manifest *m, const char *relpath)
+int manifest_parser_finish(struct manifest_parser *p)
 {
-	size_t lo = 0, hi = m->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(m->rows[mid].relpath, relpath);
-		if (!c)
-			return &m->rows[mid];
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	if (!p->seen)
+		return error("'%s' is empty; it needs a header row", p->name);
+	if (!p->line.len)
+		return 0;
+	int r = one_line(p);
+	strbuf_reset(&p->line);
+	return r;
 }
 
-void manifest_release(struct manifest *m)
+void manifest_parser_release(struct manifest_parser *p)
 {
-	for (size_t i = 0; i < m->n; i++) {
-		free(m->rows[i].relpath);
-		free(m->rows[i].repo);
-		free(m->rows[i].license);
-	}
-	free(m->rows);
-	m->rows = NULL;
-	m->n = 0;
+	strbuf_release(&p->line);
+	free(p->fields);
+	p->fields = NULL;
 }

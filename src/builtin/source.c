@@ -10,6 +10,7 @@
 
 #include <archive.h>
 
+#include "builtin/extsort.h"
 #include "builtin/httpstream.h"
 #include "util/error.h"
 #include "util/fs.h"
@@ -79,39 +80,46 @@ struct walk {
 	void *ctx;                      /* their context */
 	struct source_stats *st;        /* counters */
 	struct strbuf content;          /* the file being handed over */
+	const struct source_limits *lim; /* memory for names, and where they outgrow it */
 };
 
-static int by_name(const void *a, const void *b)
+/* Names are NUL-terminated records: bytewise order. */
+static int by_name(const void *a, size_t alen, const void *b, size_t blen, void *arg)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	(void)alen;
+	(void)blen;
+	(void)arg;
+	return strcmp(a, b);
 }
 
-/* Lists dir's entries sorted by name (bytewise), without "." and "..". */
-static int list_dir(const char *dir, char ***names, size_t *n)
+/*
+ * Sorts dir's entries by name (bytewise), without "." and "..", into names
+ * (initialised here, released by the caller): an external sort, so a
+ * directory of any size is listed in lim->names_mem bytes. 0 or -1 (reported).
+ */
+static int list_dir(const char *dir, const struct source_limits *lim, struct extsort *names)
 {
 	DIR *d = opendir(dir);
-	size_t alloc = 0;
 	struct dirent *de;
+	int ret = 0;
 
-	*names = NULL;
-	*n = 0;
+	extsort_init(names, lim->names_mem, lim->tmpdir, by_name, NULL);
 	if (!d)
 		return error("cannot open directory '%s':", dir);
 	errno = 0;
-	while ((de = readdir(d))) {
+	while (!ret && (de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		ARRAY_GROW(*names, alloc, *n + 1);
-		(*names)[(*n)++] = xstrdup(de->d_name);
+		ret = extsort_add(names, de->d_name, strlen(de->d_name) + 1);
+		errno = 0;
 	}
 	int err = errno;
 	closedir(d);
-	if (err) {
+	if (!ret && err) {
 		errno = err;
 		return error("cannot read directory '%s':", dir);
 	}
-	qsort(*names, *n, sizeof(**names), by_name);
-	return 0;
+	return ret < 0 ? -1 : extsort_finish(names);
 }
 
 static int read_file(struct walk *w, const char *full, const char *rel, const struct stat *st)
@@ -139,20 +147,22 @@ static int read_file(struct walk *w, const char *full, const char *rel, const st
 static int walk_dir(struct walk *w, const char *rel)
 {
 	char *full = *rel ? path_join_dup(w->root, rel) : xstrdup(w->root);
-	char **names;
-	size_t n;
-	int ret = list_dir(full, &names, &n);
+	struct extsort names;
+	const void *name;
+	size_t len;
+	int ret = list_dir(full, w->lim, &names);
 
-	for (size_t i = 0; i < n && !ret; i++) {
-		char *crel = *rel ? path_join_dup(rel, names[i]) : xstrdup(names[i]);
-		char *cfull = path_join_dup(full, names[i]);
+	while (!ret && (ret = extsort_next(&names, &name, &len)) > 0) {
+		char *crel = *rel ? path_join_dup(rel, name) : xstrdup(name);
+		char *cfull = path_join_dup(full, name);
 		struct stat st;
 		char pbuf[512];
 
+		ret = 0;
 		if (lstat(cfull, &st) < 0) {
 			ret = error("cannot stat '%s':", cfull);
 		} else if (S_ISDIR(st.st_mode)) {
-			if (strcmp(names[i], ".git"))
+			if (strcmp(name, ".git"))
 				ret = walk_dir(w, crel);
 		} else if (!S_ISREG(st.st_mode)) {
 			log_msg(LOG_WARNING, "ingest", "skipping '%s': not a regular file",
@@ -166,9 +176,7 @@ static int walk_dir(struct walk *w, const char *rel)
 		free(crel);
 		free(cfull);
 	}
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	extsort_release(&names);
 	free(full);
 	return ret < 0 ? -1 : 0;
 }
@@ -191,15 +199,15 @@ static int read_archive_file(const char *src, size_t max, const struct source_op
 	return ret;
 }
 
-int source_read(const char *src, size_t max_file_size, const struct source_ops *ops, void *ctx,
-		struct source_stats *st)
+int source_read(const char *src, const struct source_limits *lim, const struct source_ops *ops,
+		void *ctx, struct source_stats *st)
 {
 	memset(st, 0, sizeof(*st));
 	switch (source_kind_of(src)) {
 	case SOURCE_URL:
-		return httpstream_read_archive(src, max_file_size, ops, ctx, st);
+		return httpstream_read_archive(src, lim->max_file_size, ops, ctx, st);
 	case SOURCE_DIR: {
-		struct walk w = { src, max_file_size, ops, ctx, st, STRBUF_INIT };
+		struct walk w = { src, lim->max_file_size, ops, ctx, st, STRBUF_INIT, lim };
 		int ret = walk_dir(&w, "");
 		strbuf_release(&w.content);
 		return ret;
@@ -209,6 +217,6 @@ int source_read(const char *src, size_t max_file_size, const struct source_ops *
 			error("cannot read source '%s': No such file or directory", src);
 			return 1;
 		}
-		return read_archive_file(src, max_file_size, ops, ctx, st);
+		return read_archive_file(src, lim->max_file_size, ops, ctx, st);
 	}
 }

@@ -1,6 +1,7 @@
 /*
  * The files of an ingest source, handed over one at a time: a directory
- * (walked in sorted order, ".git" skipped), an archive file in any format and
+ * (walked in sorted order, ".git" skipped, in bounded memory however many
+ * names a directory holds), an archive file in any format and
  * compression libarchive reads (.tar, .tar.gz, .tar.zst, .zip, ...), or an
  * http(s):// URL of such an archive, streamed through libcurl into libarchive
  * so that it is never held whole in memory or written to disk.
@@ -43,13 +44,20 @@ enum source_kind { SOURCE_DIR, SOURCE_ARCHIVE, SOURCE_URL };
 /* What src names: an http(s) URL, a directory, or (anything else) an archive. */
 enum source_kind source_kind_of(const char *src);
 
+/* How source_read may use memory and disk. */
+struct source_limits {
+	size_t max_file_size; /* larger files are skipped (counted) */
+	size_t names_mem;     /* memory for sorting the names of a directory being walked */
+	const char *tmpdir;   /* where names that outgrow names_mem are sorted (anonymous files) */
+};
+
 /*
- * Reads every file of src through ops. Files larger than max_file_size are
- * skipped (counted). Returns 0; 1 when src does not exist (reported: a
- * configuration error); -1 on a read, network or archive error (reported).
+ * Reads every file of src through ops. Returns 0; 1 when src does not exist
+ * (reported: a configuration error); -1 on a read, network or archive error
+ * (reported).
  */
-int source_read(const char *src, size_t max_file_size, const struct source_ops *ops, void *ctx,
-		struct source_stats *st);
+int source_read(const char *src, const struct source_limits *lim, const struct source_ops *ops,
+		void *ctx, struct source_stats *st);
 
 /* Internal to source*.c: reads an opened archive's entries. */
 int source_read_archive(struct archive *a, const char *name, size_t max_file_size,

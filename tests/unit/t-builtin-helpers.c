@@ -1,7 +1,7 @@
 /*
  * The built-ins' shared helpers: keyword matching, the Kubernetes object
  * test, prompt synthesis, the seeded generator, size buckets, entry-path
- * cleaning, license recognition, MANIFEST.tsv, counters, JSON layout, git
+ * cleaning, license recognition, MANIFEST.tsv (parser and sorted index), counters, JSON layout, git
  * blob ids.
  */
 #include <fcntl.h>
@@ -20,6 +20,7 @@
 #include "builtin/k8s.h"
 #include "builtin/keywords.h"
 #include "builtin/license.h"
+#include "builtin/manifest_index.h"
 #include "builtin/manifest_tsv.h"
 #include "builtin/prng.h"
 #include "builtin/prompt.h"
@@ -179,13 +180,45 @@ static void test_paths(void)
 	strbuf_release(&sb);
 }
 
+/* Collects parsed rows as "line:relpath:repo:license;" for comparison. */
+static int collect_row(void *ctx, const struct manifest_row *row)
+{
+	strbuf_addf(ctx, "%zu:%s:%s:%s;", row->line, row->relpath, row->repo, row->license);
+	return 0;
+}
+
+/* Parses text fed in pieces of `piece` bytes; the rows, or "ERROR" (stderr hidden). */
+static void parse_pieces(const char *text, size_t len, size_t piece, struct strbuf *out)
+{
+	struct manifest_parser p;
+	int r = 0;
+
+	fflush(stderr);
+	int saved = dup(2), null = open("/dev/null", O_WRONLY);
+	dup2(null, 2); /* expected error messages are not test output */
+	manifest_parser_init(&p, "MANIFEST.tsv", collect_row, out);
+	for (size_t at = 0; at < len && !r; at += piece)
+		r = manifest_parser_feed(&p, text + at, len - at < piece ? len - at : piece);
+	if (!r)
+		r = manifest_parser_finish(&p);
+	manifest_parser_release(&p);
+	dup2(saved, 2);
+	close(saved);
+	close(null);
+	if (r < 0)
+		strbuf_addstr(out, "ERROR");
+}
+
 static void test_license_manifest(void)
 {
-	struct manifest m;
+	struct manifest_index mi;
+	struct manifest_row row;
+	struct strbuf got = STRBUF_INIT;
 	const char *tsv = "relpath\trepo\tlicense\textra\n"
 			  "files/b.yaml\to/b\tMIT\t1\n"
 			  "files/a.yaml\to/a\tApache-2.0\t2\n"
 			  "files/a.yaml\to/dup\tGPL-3.0-only\t3\n";
+	const char *rows = "2:files/b.yaml:o/b:MIT;3:files/a.yaml:o/a:Apache-2.0;4:files/a.yaml:o/dup:GPL-3.0-only;";
 
 	is_str(license_identify("   Apache License\n   Version 2.0, January 2004\n"), "Apache-2.0", "Apache");
 	is_str(license_identify("MIT License\n\nPermission is hereby granted, free of charge, to"), "MIT", "MIT");
@@ -193,20 +226,62 @@ static void test_license_manifest(void)
 	is_int(license_file_rank("LICENSE"), 0, "LICENSE is preferred");
 	is_int(license_file_rank("copying"), 3, "COPYING in any case");
 	is_int(license_file_rank("LICENSES"), -1, "other names are not license files");
-	ok(manifest_parse(&m, tsv, strlen(tsv), "MANIFEST.tsv") == 0 && m.n == 2, "rows parsed, duplicates dropped");
-	const struct manifest_row *r = manifest_lookup(&m, "files/a.yaml");
-	ok(r && !strcmp(r->repo, "o/a") && !strcmp(r->license, "Apache-2.0"), "the first duplicate wins");
-	ok(manifest_lookup(&m, "files/c.yaml") == NULL, "unknown paths are not found");
-	manifest_release(&m);
-	const char *bad = "path\trepo\n";
-	fflush(stderr);
-	int saved = dup(2), null = open("/dev/null", O_WRONLY);
-	dup2(null, 2); /* the expected error message is not test output */
-	int r2 = manifest_parse(&m, bad, strlen(bad), "MANIFEST.tsv");
-	dup2(saved, 2);
-	close(saved);
-	close(null);
-	ok(r2 < 0, "a header without relpath is an error");
+
+	parse_pieces(tsv, strlen(tsv), 1 << 20, &got);
+	is_str(got.buf, rows, "rows parsed in file order, with their lines");
+	for (size_t piece = 1; piece < 8; piece++) {
+		strbuf_reset(&got);
+		parse_pieces(tsv, strlen(tsv), piece, &got);
+		if (strcmp(got.buf, rows))
+			break;
+	}
+	is_str(got.buf, rows, "... the same fed 1 to 7 bytes at a time");
+	const char *crlf = "\r\nlicense\trelpath\trepo\r\n\r\nx.yaml\ty/y\tz\r\nlast.yaml\tl/l\tISC\0ignored\n";
+	strbuf_reset(&got);
+	parse_pieces(crlf, strlen(crlf) + 9, 5, &got);
+	is_str(got.buf, "4:y/y:z:x.yaml;5:l/l:ISC:last.yaml;",
+	       "CRLF, empty lines, columns in any order, a last line without newline, NUL ends the text");
+	const char *bad[] = { "path\trepo\tlicense\n", "relpath\trepo\tlicense\na\tb\n", "", NULL };
+	for (int i = 0; bad[i]; i++) {
+		strbuf_reset(&got);
+		parse_pieces(bad[i], strlen(bad[i]), 3, &got);
+		is_str(got.buf, "ERROR", i == 0 ? "a header without relpath is an error"
+				  : i == 1 ? "a short row is an error" : "an empty text is an error");
+	}
+
+	/* The index: sorted in a tiny budget (many runs), looked up in path order. */
+	struct manifest_parser p;
+	struct strbuf big = STRBUF_INIT;
+	strbuf_addstr(&big, "relpath\trepo\tlicense\n");
+	for (int i = 999; i >= 0; i--)
+		strbuf_addf(&big, "f/%04d.yaml\tr/%d\t%s\n", i * 2, i, i % 7 ? "MIT" : "ISC");
+	strbuf_addstr(&big, "f/0010.yaml\tr/late\tGPL\n");
+	manifest_index_init(&mi, 1024, "/tmp");
+	manifest_parser_init(&p, "MANIFEST.tsv", manifest_index_add, &mi);
+	int r = manifest_parser_feed(&p, big.buf, big.len) | manifest_parser_finish(&p) |
+		manifest_index_finish(&mi);
+	ok(r == 0 && mi.rows.spilled > EXTSORT_FANIN, "2000 rows in a 1 KiB budget: sorted over many runs");
+	int found = 0, right = 1;
+	for (int k = 0; k < 2000; k++) {
+		char path[32];
+		snprintf(path, sizeof(path), "f/%04d.yaml", k);
+		int f = manifest_index_find(&mi, path, &row);
+		found += f == 1;
+		char want[16];
+		snprintf(want, sizeof(want), "r/%d", k / 2);
+		if (f != (k % 2 == 0) || (f == 1 && (strcmp(row.repo, want) || strcmp(row.relpath, path))))
+			right = 0;
+		if (k == 10 && f == 1 && strcmp(row.repo, "r/5"))
+			right = 0; /* the first row of f/0010.yaml, not the late one */
+		if (k == 14 && manifest_index_find(&mi, path, &row) != 1)
+			right = 0; /* the same path twice */
+	}
+	ok(right && found == 1000, "every listed path found with its first row, the others not");
+	ok(manifest_index_find(&mi, "g", &row) == 0, "past the last row: not found");
+	manifest_parser_release(&p);
+	manifest_index_release(&mi);
+	strbuf_release(&big);
+	strbuf_release(&got);
 }
 
 static void test_counter_json(void)
