@@ -222,6 +222,7 @@ static int metrics_show(int argc, char **argv, struct project *p)
 		return EXIT_USAGE;
 	}
 	metrics_ctx_init(&c, r == 0 ? &g : NULL, STAGES_FILE);
+	c.config = &p->config;
 	if (targets_from_args(p, &args, &c) < 0 || (need && list_revisions(&g, branches, tags, all_commits, &revs) < 0))
 		goto done;
 	snaps = xcalloc(revs.n + 1, sizeof(*snaps));
@@ -316,6 +317,7 @@ int diff_revisions(struct project *p, const struct strlist *args, const char *co
 	if (metrics_repo_open(&g, p->root, command) != 0)
 		return EXIT_USAGE;
 	metrics_ctx_init(&c, &g, STAGES_FILE);
+	c.config = &p->config;
 	if (grepo_resolve(&g, args->n ? args->items[0] : "HEAD", &a) < 0 ||
 	    (args->n > 1 && grepo_resolve(&g, args->items[1], &b) < 0))
 		goto done;

@@ -291,6 +291,7 @@ int cmd_plots(int argc, char **argv, struct project *p)
 	struct metrics_snapshot *snaps = NULL;
 	int ret = EXIT_USAGE;
 	metrics_ctx_init(&mc, have == 0 ? &g : NULL, STAGES_FILE);
+	mc.config = &p->config;
 	if (pick_revisions(&g, have == 0, diff, &args, n, &commits, &revs, &nrevs) < 0)
 		goto done;
 	ret = 0;

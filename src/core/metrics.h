@@ -77,6 +77,7 @@ struct metrics_ctx {
 	char **targets;            /* restrict to these project-relative paths (files or directories) */
 	size_t ntargets;           /* 0: every metrics file of the pipeline */
 	struct cache *cache;       /* the local cache, opened on first need */
+	const struct config *config; /* the project's, to fetch missing objects from its remote; may be NULL */
 	struct metrics_memo *memo; /* parsed pipelines, locks and files (private) */
 };
 
@@ -135,13 +136,13 @@ void metric_list_release(struct metric_list *l);
 const cJSON *metric_list_get(const struct metric_list *l, const char *key);
 
 /*
- * The hook where a metrics object missing from the local cache can be
- * fetched from the default remote. Returns 0 when the object is now in the
- * cache, 1 when it could not be fetched (nothing reported: the caller warns
- * that 'repro pull' would fetch it), -1 on error (reported). Today no remote
- * is consulted and it returns 1.
+ * Fetches a metrics object missing from the local cache from the project's
+ * default remote (cfg may be NULL: no remote). Returns 0 when the object is
+ * now in the cache, 1 when it could not be fetched (the caller warns that
+ * 'repro pull' would fetch it; a transfer error has been reported).
  */
-int metrics_fetch_object(struct cache *c, const char *id);
+struct config;
+int metrics_fetch_object(struct cache *c, const struct config *cfg, const char *id);
 
 /* ---- comparing two snapshots (metrics_diff.c) ---- */
 
