@@ -270,70 +270,49 @@ static int try_runcache(struct sched *sc, size_t i)
 	return 1;
 }
 
-/* Decides what to do with a stage whose upstream is done. */
-static void handle_ready(struct sched *sc, size_t i)
-{
-	struct session *ss = sc->ss;
-	struct stage *s = stage_at(sc, i);
-	struct stage_eval *ev = &sc->ev[i];
-	const struct lock_stage *locked = lock_find(&ss->lock, s->name);
-	struct strbuf why = STRBUF_INIT;
-	size_t up;
+/* What to do with a stage whose upstream is done, once it is evaluated. */
+enum action {
+	A_FROZEN,       /* never runs (its outs may still be restored) */
+	A_MAY_RUN,      /* --dry: clean now, but an upstream stage would run */
+	A_UP_TO_DATE,
+	A_RESTORE,      /* only the outs differ, and the cache has the locked ones */
+	A_RUN,          /* run it (unless the run cache has this very run) */
+};
 
-	sc->hashing = s->name;
-	int evr = stage_evaluate(ev, s, locked, ss->eval);
-	sc->hashing = NULL;
-	update_progress(sc);
-	if (evr < 0) {
-		error("cannot evaluate stage '%s'", s->name);
-		finish(sc, i, S_FAILED);
-		return;
+static enum action decide(struct sched *sc, size_t i, size_t *up)
+{
+	const struct stage_eval *ev = &sc->ev[i];
+
+	if (ev->stage->frozen)
+		return A_FROZEN;
+	if (ev->needs_run || sc->opts->force || (ev->outs_dirty && !ev->outs_restorable))
+		return A_RUN;
+	if (sc->opts->dry && upstream_would_run(sc, i, up))
+		return A_MAY_RUN;
+	return ev->outs_dirty ? A_RESTORE : A_UP_TO_DATE;
+}
+
+/* Checks the outs of stage i out of the cache as its lock entry records them. */
+static int restore_locked(struct sched *sc, size_t i, const char *what)
+{
+	struct stage_eval *ev = &sc->ev[i];
+
+	if (sc->opts->dry) {
+		say(sc, "would restore the outs of %s'%s' from the cache", what, ev->stage->name);
+		return 0;
 	}
-	int needs_run = ev->needs_run || sc->opts->force;
-	if (s->frozen) {
-		if (ev->outs_dirty && ev->outs_restorable && !sc->opts->dry) {
-			if (stage_restore_outs(ss, s, locked->outs, locked->nouts) < 0) {
-				finish(sc, i, S_FAILED);
-				return;
-			}
-			say(sc, "restored the outs of frozen stage '%s' from the cache", s->name);
-		} else {
-			say(sc, "'%s' is frozen: not running it", s->name);
-		}
-		sc->nuptodate++;
-		finish(sc, i, S_DONE);
-		return;
-	}
-	if (!needs_run && ev->outs_dirty && !ev->outs_restorable)
-		needs_run = 1;
-	if (!needs_run && sc->opts->dry && upstream_would_run(sc, i, &up)) {
-		say(sc, "may run '%s': after '%s' runs, if its outputs change", s->name, stage_at(sc, up)->name);
-		sc->would_run[i] = 1;
-		finish(sc, i, S_DONE);
-		return;
-	}
-	if (!needs_run && !ev->outs_dirty) {
-		say(sc, "'%s' is up to date", s->name);
-		sc->nuptodate++;
-		finish(sc, i, S_DONE);
-		return;
-	}
-	if (!needs_run) {
-		if (sc->opts->dry) {
-			say(sc, "would restore the outs of '%s' from the cache", s->name);
-		} else {
-			if (stage_restore_outs(ss, s, locked->outs, locked->nouts) < 0) {
-				finish(sc, i, S_FAILED);
-				return;
-			}
-			say(sc, "restored the outs of '%s' from the cache", s->name);
-		}
-		sc->nrestored++;
-		finish(sc, i, S_DONE);
-		return;
-	}
-	if (!sc->opts->force && !s->always_changed && try_runcache(sc, i))
-		return;
+	if (stage_restore_outs(sc->ss, ev->stage, ev->locked->outs, ev->locked->nouts) < 0)
+		return -1;
+	say(sc, "restored the outs of %s'%s' from the cache", what, ev->stage->name);
+	return 0;
+}
+
+/* Runs stage i, or says it would; fails it when a dep is missing. */
+static void run_or_say(struct sched *sc, size_t i)
+{
+	struct stage_eval *ev = &sc->ev[i];
+	struct stage *s = ev->stage;
+
 	if (ev->missing_deps) {
 		for (size_t k = 0; k < ev->cur.ndeps; k++)
 			if (!s->deps[k].is_url && !ev->cur.deps[k].hi.id[0])
@@ -342,17 +321,75 @@ static void handle_ready(struct sched *sc, size_t i)
 		finish(sc, i, S_FAILED);
 		return;
 	}
-	list_changes(sc, ev, &why);
-	if (sc->opts->dry) {
-		say(sc, "would run '%s': %s", s->name, sc->opts->force ? "--force" : why.buf);
-		sc->would_run[i] = 1;
-		sc->nran++;
-		strbuf_release(&why);
-		finish(sc, i, S_DONE);
+	if (!sc->opts->dry) {
+		start(sc, i);
 		return;
 	}
+	struct strbuf why = STRBUF_INIT;
+	if (sc->opts->force)
+		strbuf_addstr(&why, "--force");
+	else
+		list_changes(sc, ev, &why);
+	say(sc, "would run '%s': %s", s->name, why.buf);
 	strbuf_release(&why);
-	start(sc, i);
+	sc->would_run[i] = 1;
+	sc->nran++;
+	finish(sc, i, S_DONE);
+}
+
+/* Evaluates a stage whose upstream is done, then acts on the decision. */
+static void handle_ready(struct sched *sc, size_t i)
+{
+	struct session *ss = sc->ss;
+	struct stage *s = stage_at(sc, i);
+	size_t up;
+
+	sc->hashing = s->name;
+	int evr = stage_evaluate(&sc->ev[i], s, lock_find(&ss->lock, s->name), ss->eval);
+	sc->hashing = NULL;
+	update_progress(sc);
+	if (evr < 0) {
+		error("cannot evaluate stage '%s'", s->name);
+		finish(sc, i, S_FAILED);
+		return;
+	}
+	switch (decide(sc, i, &up)) {
+	case A_FROZEN:
+		if (sc->ev[i].outs_dirty && sc->ev[i].outs_restorable) {
+			if (restore_locked(sc, i, "frozen stage ") < 0) {
+				finish(sc, i, S_FAILED);
+				return;
+			}
+		} else {
+			say(sc, "'%s' is frozen: not running it", s->name);
+		}
+		sc->nuptodate++;
+		finish(sc, i, S_DONE);
+		return;
+	case A_MAY_RUN:
+		say(sc, "may run '%s': after '%s' runs, if its outputs change", s->name, stage_at(sc, up)->name);
+		sc->would_run[i] = 1;
+		finish(sc, i, S_DONE);
+		return;
+	case A_UP_TO_DATE:
+		say(sc, "'%s' is up to date", s->name);
+		sc->nuptodate++;
+		finish(sc, i, S_DONE);
+		return;
+	case A_RESTORE:
+		if (restore_locked(sc, i, "") < 0) {
+			finish(sc, i, S_FAILED);
+			return;
+		}
+		sc->nrestored++;
+		finish(sc, i, S_DONE);
+		return;
+	case A_RUN:
+		if (!sc->opts->force && !s->always_changed && try_runcache(sc, i))
+			return;
+		run_or_say(sc, i);
+		return;
+	}
 }
 
 static void job_ended(struct sched *sc, struct job *job)
