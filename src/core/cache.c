@@ -16,10 +16,6 @@
 #include "util/fs.h"
 #include "util/xalloc.h"
 
-/* Largest manifest read: about 2 million files (parsing takes several
- * times this in memory, so a hostile remote cannot ask for much more). */
-#define TREE_MAX_BYTES ((size_t)256 << 20)
-
 static const char *const link_names[] = { "reflink", "hardlink", "symlink", "copy" };
 
 const char *link_type_name(enum link_type t)

@@ -134,6 +134,14 @@ int cache_read_tree(const struct cache *c, const char *id, struct tree *t);
 int cache_verify_object(const struct cache *c, const char *id);
 
 /*
+ * Opens the directory holding workspace path `path` (project-relative),
+ * creating what is missing, never through a symlink that leads out of the
+ * project: what repro writes or removes there stays inside. *base gets the
+ * last component. Returns the descriptor, or -1 (reported).
+ */
+int project_open_parent(const char *path, const char **base);
+
+/*
  * Makes `path` hold object `id`: a file, or a directory whose files are
  * exactly those of the manifest (files that differ are replaced, files not
  * in the manifest are removed). Files already matching are left alone.
