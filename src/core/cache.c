@@ -135,7 +135,7 @@ int cache_contains(const struct cache *c, const char *id)
 	if (!hash_id_is_dir(id))
 		return 1;
 	if (cache_read_tree(c, id, &t) < 0)
-		return 0;
+		return -1;
 	for (size_t i = 0; i < t.n && ret; i++)
 		ret = cache_has_object(c, t.entries[i].hex);
 	tree_release(&t);

@@ -89,7 +89,8 @@ void cache_release(struct cache *c);
 /* Appends the object's path (".repro/cache/ab/cdef...") to out. */
 void cache_object_path(const struct cache *c, const char *id, struct strbuf *out);
 /* 1 when the object file exists (not verified); for a ".dir" id, also
- * every file the manifest lists. */
+ * every file the manifest lists. 0 when not; -1 (reported) when the
+ * manifest is there but corrupt or hostile. */
 int cache_contains(const struct cache *c, const char *id);
 
 /*

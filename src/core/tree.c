@@ -251,7 +251,7 @@ static int bad_entry(const char *name, size_t i, const char *path, const char *w
 	if (path)
 		path_quote(&q, path);
 	error("corrupt manifest '%s': entry %zu%s%s%s %s", name, i + 1,
-	      path ? " ('" : "", q.buf, path ? "')" : "", why);
+	      path ? " ('" : "", q.buf, path ? "') has" : "", why);
 	strbuf_release(&q);
 	return -1;
 }

@@ -377,7 +377,7 @@ static int pull_locked(struct fetcher *f, const struct stage_eval *ev)
 		struct hashinfo hi;
 		if (!e)
 			return 0;
-		if (cache_contains(&f->ss->cache, e->hi.id))
+		if (cache_contains(&f->ss->cache, e->hi.id) == 1)
 			continue;
 		/* not on the remote (cache: false outs are not pushed), but the
 		 * workspace holds exactly the locked content: keep it */
@@ -445,7 +445,7 @@ int sync_pull_missing_tracked(struct session *ss)
 		if (fetch_objects(&f, &roots) < 0)
 			ret = -1;
 		for (size_t i = 0; i < n; i++) {
-			if (path_exists(af[i].path) || !cache_contains(&ss->cache, af[i].entry.hi.id))
+			if (path_exists(af[i].path) || cache_contains(&ss->cache, af[i].entry.hi.id) != 1)
 				continue;
 			if (cache_checkout(&ss->cache, &ss->hasher, af[i].entry.hi.id, af[i].path, NULL) < 0)
 				ret = -1;

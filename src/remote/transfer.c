@@ -491,12 +491,16 @@ static void report_fatal(struct engine *e, struct xop *x)
 	if (e->fatal)
 		return;
 	e->fatal = 1;
-	if (x->untrusted)
+	if (x->untrusted && e->r->untrusted)
+		return; /* an earlier run of this command said it */
+	if (x->untrusted) {
+		e->r->untrusted = 1;
 		error("cannot %s '%s' on remote '%s' (%s): %s", op_doing(x->op->type), x->op->key, e->r->name,
 		      e->r->display, x->reason.buf);
-	else
+	} else {
 		error("remote '%s' (%s) refused the request to %s '%s': %s", e->r->name, e->r->display,
 		      op_doing(x->op->type), x->op->key, x->reason.buf);
+	}
 }
 
 static void settle(struct engine *e, struct xop *x, enum xresult res, long retry_after)
