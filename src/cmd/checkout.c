@@ -33,13 +33,18 @@ static void restore(struct co *co, const char *path, const char *cur_id, const c
 
 	if (!strcmp(cur_id, id))
 		return;
-	if (cur_id[0] && !co->force && !cache_contains(&co->ss->cache, cur_id)) {
+	if (cur_id[0] && !co->force && cache_contains(&co->ss->cache, cur_id) != 1) {
 		error("'%s' has changes that are not in the cache; 'repro commit' or 'repro add' them, "
 		      "or use --force to discard them", path);
 		co->failed = 1;
 		return;
 	}
-	if (!cache_contains(&co->ss->cache, id)) {
+	int have = cache_contains(&co->ss->cache, id);
+	if (have < 0) {
+		co->failed = 1; /* the manifest is corrupt: reported */
+		return;
+	}
+	if (!have) {
 		error("cannot restore '%s': its content (%s) is not in the cache; try 'repro pull'", path, id);
 		co->failed = 1;
 		return;

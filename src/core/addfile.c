@@ -100,14 +100,17 @@ static void scan(struct finder *f, const char *dir)
 			continue;
 		char *path = strcmp(dir, ".") ? path_join_dup(dir, nm) : xstrdup(nm);
 		size_t len = strlen(nm);
-		int isdir = de->d_type == DT_DIR || (de->d_type == DT_UNKNOWN && is_dir(path));
+		struct stat st;
+		/* lstat: a symlinked directory is not searched (it may lead out) */
+		int isdir = de->d_type == DT_DIR ||
+			    (de->d_type == DT_UNKNOWN && lstat(path, &st) == 0 && S_ISDIR(st.st_mode));
 		if (!isdir && len > strlen(ADDFILE_EXT) && !strcmp(nm + len - strlen(ADDFILE_EXT), ADDFILE_EXT)) {
 			ARRAY_GROW(f->list, f->alloc, f->n + 1);
 			if (addfile_read(&f->list[f->n], path) == 0)
 				f->n++;
 			else
 				f->failed = 1;
-		} else if (isdir && de->d_type != DT_LNK) {
+		} else if (isdir) {
 			/* a tracked directory holds data, not .repro files */
 			char *marker = addfile_name(path);
 			if (!path_exists(marker))

@@ -89,7 +89,8 @@ void cache_release(struct cache *c);
 /* Appends the object's path (".repro/cache/ab/cdef...") to out. */
 void cache_object_path(const struct cache *c, const char *id, struct strbuf *out);
 /* 1 when the object file exists (not verified); for a ".dir" id, also
- * every file the manifest lists. */
+ * every file the manifest lists. 0 when not; -1 (reported) when the
+ * manifest is there but corrupt or hostile. */
 int cache_contains(const struct cache *c, const char *id);
 
 /*
@@ -132,6 +133,14 @@ int cache_read_object(const struct cache *c, const char *id, struct strbuf *out,
 int cache_read_tree(const struct cache *c, const char *id, struct tree *t);
 /* Re-hashes an object: 0 when intact, 1 when missing, -1 when corrupt (reported). */
 int cache_verify_object(const struct cache *c, const char *id);
+
+/*
+ * Opens the directory holding workspace path `path` (project-relative),
+ * creating what is missing, never through a symlink that leads out of the
+ * project: what repro writes or removes there stays inside. *base gets the
+ * last component. Returns the descriptor, or -1 (reported).
+ */
+int project_open_parent(const char *path, const char **base);
 
 /*
  * Makes `path` hold object `id`: a file, or a directory whose files are

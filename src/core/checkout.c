@@ -114,8 +114,7 @@ static int open_project_dir(const char *dir)
 	return cur;
 }
 
-/* Opens the parent of path; *base gets its last component. -1 reported. */
-static int open_parent(const char *path, const char **base)
+int project_open_parent(const char *path, const char **base)
 {
 	const char *slash = strrchr(path, '/');
 	const char *b = slash ? slash + 1 : path;
@@ -499,7 +498,7 @@ static int checkout_file(struct cache *c, struct hasher *h, const char *id, cons
 
 	if (!cache_has_object(c, id))
 		return error("object '%s' for '%s' is missing from the cache", id, path);
-	int dfd = open_parent(path, &base);
+	int dfd = project_open_parent(path, &base);
 	if (dfd < 0)
 		return -1;
 	e.path = base;
@@ -556,7 +555,7 @@ static int open_out_dir(const char *path, int *changed)
 {
 	const char *base;
 	struct stat st;
-	int pfd = open_parent(path, &base), fd = -1;
+	int pfd = project_open_parent(path, &base), fd = -1;
 
 	if (pfd < 0)
 		return -1;

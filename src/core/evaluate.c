@@ -219,7 +219,7 @@ static void compare_outs(struct stage_eval *ev, struct eval_ctx *ctx)
 		const struct lock_entry *old = lock_entry_find(l->outs, l->nouts, c->path);
 		if (!strcmp(c->hi.id, old->hi.id))
 			continue;
-		int cached = cache_contains(ctx->cache, old->hi.id);
+		int cached = cache_contains(ctx->cache, old->hi.id) == 1;
 		ev->outs_dirty = 1;
 		if (!cached)
 			ev->outs_restorable = 0;

@@ -8,6 +8,7 @@
 
 #include "builtin/builtin.h"
 #include "core/stage_internal.h"
+#include "core/tree.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/suggest.h"
@@ -59,35 +60,58 @@ static int want_bool(const struct fctx *f, const struct ynode *n, const char *ke
 			f->stage, n->type == YNODE_SCALAR ? n->str : ytree_type_name(n));
 }
 
+/*
+ * A path declared as scalar `n` may hold a NUL byte (YAML's "\0"), which
+ * every C string would silently cut short: refuse it. -1 reported.
+ */
+static int no_nul(const struct fctx *f, const struct ynode *n, const char *what)
+{
+	struct strbuf q = STRBUF_INIT;
+
+	if (!memchr(n->str, '\0', n->len))
+		return 0;
+	path_quote_len(&q, n->str, n->len);
+	error_at(f->file, n->line, n->col, "%s '%s' of stage '%s': NUL character in path", what, q.buf, f->stage);
+	strbuf_release(&q);
+	return -1;
+}
+
 /* Resolves `decl` (relative to wdir) into a normalised project path. */
 static char *resolve(const struct fctx *f, const char *wdir, const struct ynode *at, const char *decl,
 		     const char *what)
 {
-	struct strbuf in = STRBUF_INIT, out = STRBUF_INIT;
+	struct strbuf in = STRBUF_INIT, out = STRBUF_INIT, q = STRBUF_INIT;
 	const char *why;
 
+	if (decl == at->str && no_nul(f, at, what) < 0)
+		return NULL;
+	/* quoted: a hostile name must not forge lines of output */
+	path_quote(&q, decl);
 	if (decl[0] == '/') {
 		error_at(f->file, at->line, at->col,
-			 "%s '%s' of stage '%s' is an absolute path; use a path inside the project", what, decl,
+			 "%s '%s' of stage '%s' is an absolute path; use a path inside the project", what, q.buf,
 			 f->stage);
-		return NULL;
+		goto fail;
 	}
 	path_join(&in, wdir, decl);
 	if (path_normalize(in.buf, &out, &why) < 0) {
-		error_at(f->file, at->line, at->col, "%s '%s' of stage '%s': %s", what, decl, f->stage, why);
-		strbuf_release(&in);
-		strbuf_release(&out);
-		return NULL;
+		error_at(f->file, at->line, at->col, "%s '%s' of stage '%s': %s", what, q.buf, f->stage, why);
+		goto fail;
 	}
-	strbuf_release(&in);
 	if (!strcmp(out.buf, ".") || !strcmp(out.buf, ".repro") || !strncmp(out.buf, ".repro/", 7) ||
 	    !strcmp(out.buf, ".git") || !strncmp(out.buf, ".git/", 5)) {
 		error_at(f->file, at->line, at->col, "%s '%s' of stage '%s' names the project root, .git or .repro",
-			 what, decl, f->stage);
-		strbuf_release(&out);
-		return NULL;
+			 what, q.buf, f->stage);
+		goto fail;
 	}
+	strbuf_release(&in);
+	strbuf_release(&q);
 	return strbuf_detach(&out, NULL);
+fail:
+	strbuf_release(&in);
+	strbuf_release(&out);
+	strbuf_release(&q);
+	return NULL;
 }
 
 static int parse_cmd(struct stage *s, const struct fctx *f, const struct ynode *n)
@@ -124,6 +148,8 @@ static int parse_deps(struct stage *s, const struct fctx *f, const struct ynode 
 		struct stage_dep *d = &s->deps[s->ndeps];
 		d->line = it->line;
 		d->col = it->col;
+		if (no_nul(f, it, "dep") < 0)
+			return -1;
 		if (!strncmp(it->str, "http://", 7) || !strncmp(it->str, "https://", 8)) {
 			d->is_url = 1;
 			d->path = xstrdup(it->str);
@@ -353,18 +379,27 @@ int stage_from_node(struct stage *s, const char *name, const struct ynode *body,
 			stage_release(s);
 			return -1;
 		}
-		struct strbuf in = STRBUF_INIT, out = STRBUF_INIT;
-		const char *why;
+		struct strbuf in = STRBUF_INIT, out = STRBUF_INIT, q = STRBUF_INIT;
+		const char *why = NULL;
 		path_join(&in, base, wdir->str);
-		if (wdir->str[0] == '/' || path_normalize(in.buf, &out, &why) < 0) {
-			error_at(file, wdir->line, wdir->col, "wdir '%s' of stage '%s' is outside the project",
-				 wdir->str, name);
+		path_quote_len(&q, wdir->str, wdir->len);
+		if (memchr(wdir->str, '\0', wdir->len))
+			why = "NUL character in path";
+		else if (wdir->str[0] == '/')
+			why = "absolute path";
+		else
+			path_normalize(in.buf, &out, &why);
+		if (why) {
+			error_at(file, wdir->line, wdir->col, "wdir '%s' of stage '%s': %s",
+				 q.buf, name, why);
 			strbuf_release(&in);
 			strbuf_release(&out);
+			strbuf_release(&q);
 			stage_release(s);
 			return -1;
 		}
 		strbuf_release(&in);
+		strbuf_release(&q);
 		s->wdir = strbuf_detach(&out, NULL);
 	} else {
 		s->wdir = xstrdup(base);

@@ -10,6 +10,7 @@
 #include "core/stage.h"
 #include "core/stage_internal.h"
 #include "core/template.h"
+#include "core/tree.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/suggest.h"
@@ -106,6 +107,20 @@ static int merge_vars(cJSON *dst, const cJSON *src, const char *file, const stru
 	return 0;
 }
 
+/* A file name that holds a NUL byte (YAML's "\0") would be cut short by
+ * every C string: refused. -1 reported. */
+static int bad_path_node(const struct ynode *n, const char *file, const char *what)
+{
+	struct strbuf q = STRBUF_INIT;
+
+	if (!memchr(n->str, '\0', n->len))
+		return 0;
+	path_quote_len(&q, n->str, n->len);
+	error_at(file, n->line, n->col, "%s '%s': NUL character in path", what, q.buf);
+	strbuf_release(&q);
+	return -1;
+}
+
 /* Keeps only the listed top-level keys of a vars file ("file.yaml:a,b"). */
 static int select_keys(cJSON **vars, const char *keys, const char *file, const struct ynode *at)
 {
@@ -151,6 +166,8 @@ int load_vars(cJSON *dst, const struct ynode *list, const char *file, const char
 		}
 		if (it->type != YNODE_SCALAR)
 			return error_at(file, it->line, it->col, "a 'vars' entry must be a file name or a mapping");
+		if (bad_path_node(it, file, "vars file") < 0)
+			return -1;
 		char *name = xstrdup(it->str);
 		char *colon = strchr(name, ':');
 		if (colon)
@@ -159,7 +176,10 @@ int load_vars(cJSON *dst, const struct ynode *list, const char *file, const char
 		const char *why;
 		path_join(&rel, base, name);
 		if (path_normalize(rel.buf, &norm, &why) < 0) {
-			error_at(file, it->line, it->col, "vars file '%s': %s", name, why);
+			struct strbuf q = STRBUF_INIT;
+			path_quote(&q, name);
+			error_at(file, it->line, it->col, "vars file '%s': %s", q.buf, why);
+			strbuf_release(&q);
 			goto fail;
 		}
 		cJSON *fv;
@@ -233,14 +253,20 @@ static int toplevel_files(const struct ynode *root, const char *key, const char 
 				 : (it->type == YNODE_MAP && it->n ? it->keys[0]->str : NULL);
 		if (!name)
 			return error_at(file, it->line, it->col, "a '%s' entry must be a file name", key);
+		if (bad_path_node(it->type == YNODE_SCALAR ? it : it->keys[0], file, key) < 0)
+			return -1;
 		struct strbuf rel = STRBUF_INIT, norm = STRBUF_INIT;
 		const char *why;
 		path_join(&rel, base, name);
 		int r = path_normalize(rel.buf, &norm, &why);
 		strbuf_release(&rel);
 		if (r < 0) {
+			struct strbuf q = STRBUF_INIT;
+			path_quote(&q, name);
+			error_at(file, it->line, it->col, "'%s': %s", q.buf, why);
+			strbuf_release(&q);
 			strbuf_release(&norm);
-			return error_at(file, it->line, it->col, "'%s': %s", name, why);
+			return -1;
 		}
 		*out = xrealloc(*out, (*n + 1) * sizeof(**out));
 		(*out)[(*n)++] = strbuf_detach(&norm, NULL);

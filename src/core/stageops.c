@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/runcache.h"
 #include "util/error.h"
@@ -13,10 +14,18 @@ int stage_prepare_outs(const struct stage *s)
 {
 	for (size_t i = 0; i < s->nouts; i++) {
 		const struct stage_out *o = &s->outs[i];
-		if (!o->persist && remove_tree(o->path) < 0)
-			return error("cannot remove out '%s' of stage '%s' before running it:", o->path, s->name);
-		if (mkdir_parent(o->path) < 0)
-			return error("cannot create the directory of out '%s' of stage '%s':", o->path, s->name);
+		const char *base;
+		/* through the opened parent: a symlink on the way that leads out
+		 * of the project must not make us delete a stranger's files */
+		int fd = project_open_parent(o->path, &base);
+		if (fd < 0)
+			return -1;
+		if (!o->persist && remove_tree_at(fd, base) < 0) {
+			error("cannot remove out '%s' of stage '%s' before running it:", o->path, s->name);
+			close(fd);
+			return -1;
+		}
+		close(fd);
 	}
 	return 0;
 }
@@ -62,8 +71,6 @@ int stage_restore_outs(struct session *ss, const struct stage *s, const struct l
 				e = &outs[k];
 		if (!e)
 			return error("no recorded object for out '%s' of stage '%s'", o->decl, s->name);
-		if (mkdir_parent(o->path) < 0)
-			return error("cannot create the directory of '%s':", o->path);
 		if (cache_checkout(o->cache ? &ss->cache : &copy_only, &ss->hasher, e->hi.id, o->path, NULL) < 0)
 			return -1;
 	}
