@@ -15,8 +15,11 @@
 
 static const char *const stage_keys[] = {
 	"cmd", "wdir", "deps", "params", "outs", "metrics", "plots",
-	"frozen", "always_changed", "desc", "meta", "foreach", "matrix", "vars",
+	"frozen", "always_changed", "desc", "meta",
+	/* only beside a plain stage's fields, never in an expansion's */
+	"foreach", "matrix", "vars",
 };
+#define NSTAGE_KEYS_EXPANDED 11
 static const char *const out_keys[] = {
 	"cache", "persist", "push", "desc", "type", "labels", "meta", "remote",
 	/* plots only */
@@ -334,7 +337,9 @@ static int parse_field(struct stage *s, const struct fctx *f, const struct ynode
 	}
 	if (!strcmp(key, "do"))
 		return error_at(f->file, k->line, k->col, "stage '%s' has 'do' without 'foreach'", f->stage);
-	return unknown_key(f, k, stage_keys, sizeof(stage_keys) / sizeof(stage_keys[0]), "the definition");
+	/* an expansion ("train@1") never takes foreach, matrix or vars: do not suggest them */
+	size_t nkeys = strchr(f->stage, '@') ? NSTAGE_KEYS_EXPANDED : sizeof(stage_keys) / sizeof(stage_keys[0]);
+	return unknown_key(f, k, stage_keys, nkeys, "the definition");
 }
 
 int stage_from_node(struct stage *s, const char *name, const struct ynode *body, const char *file,
