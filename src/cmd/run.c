@@ -98,7 +98,7 @@ int cmd_run(int argc, char **argv, struct project *p)
 	char *cfg_exec = config_get(&p->config, "exec.executor");
 	ro.executor = executor ? executor : cfg_exec ? cfg_exec : "local";
 	if (!ss.pipeline.n)
-		printf("no stages in '%s'\n", ss.pipeline.file);
+		printf("nothing to do: no stages in '%s'\n", ss.pipeline.file);
 	ret = ss.pipeline.n ? run_stages(&ss, &ro, sel) : 0;
 	free(cfg_exec);
 done:

@@ -157,6 +157,11 @@ static int parse_params(struct stage *s, const struct fctx *f, const struct ynod
 		return -1;
 	for (size_t i = 0; i < n->n; i++) {
 		const struct ynode *it = n->items[i];
+		if ((it->type == YNODE_MAP && !it->n) ||
+		    (it->type == YNODE_SCALAR && (!it->len || ytree_scalar_kind(it) == YS_NULL)))
+			return error_at(f->file, it->line, it->col,
+					"an empty 'params' entry in stage '%s'; name a key of params.yaml or "
+					"{file: [keys]}", f->stage);
 		if (it->type == YNODE_SCALAR) {
 			char *file = resolve(f, s->wdir, it, "params.yaml", "params file");
 			if (!file)

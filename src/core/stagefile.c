@@ -339,7 +339,10 @@ int pipeline_load(struct pipeline *p, const char *file, const struct file_source
 		goto done;
 	}
 
+	/* "stages:" with nothing after it means no stages, as an empty file does */
 	const struct ynode *stages = ytree_get(root, "stages");
+	if (stages && stages->type == YNODE_SCALAR && ytree_scalar_kind(stages) == YS_NULL)
+		stages = NULL;
 	if (stages && stages->type != YNODE_MAP) {
 		error_at(file, stages->line, stages->col, "'stages' must be a mapping of stage names to stages");
 	} else if (stages) {
