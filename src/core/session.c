@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/addfile.h"
 #include "core/evaluate.h"
 #include "core/state.h"
 #include "util/error.h"
@@ -17,7 +18,7 @@ int session_open(struct session *s, struct project *p, const char *stages_file, 
 	params_init(&s->params, &workspace_source);
 	if (pipeline_load(&s->pipeline, stages_file ? stages_file : STAGES_FILE, &workspace_source, missing_ok) < 0)
 		goto fail;
-	if (graph_build(&s->graph, &s->pipeline) < 0)
+	if (graph_build(&s->graph, &s->pipeline) < 0 || addfile_check_outs(&s->pipeline) < 0)
 		goto fail;
 	if (lock_read(&s->lock, s->pipeline.lock_file, &workspace_source) < 0)
 		goto fail;
