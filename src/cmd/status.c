@@ -37,6 +37,7 @@ static const char *const kind_names[] = {
 	[CHANGE_PARAM_MISSING] = "param_missing",
 	[CHANGE_OUTS_DECLARED] = "outs_declared",
 	[CHANGE_ALWAYS] = "always_changed",
+	[CHANGE_CALLBACK] = "callback",
 	[CHANGE_OUT_DELETED] = "out_deleted",
 	[CHANGE_OUT_MODIFIED] = "out_modified",
 };

@@ -384,6 +384,10 @@ int stage_from_node(struct stage *s, const char *name, const struct ynode *body,
 			ret = -1;
 	if (!ret && !s->ncmd)
 		ret = error_at(file, body->line, body->col, "stage '%s' has no 'cmd'", name);
+	/* Nothing to compare, so nothing could ever make it run again: DVC 3
+	 * runs such a stage every time (a stage with outs but no deps runs
+	 * once, and then only when they are missing). */
+	s->callback = !s->ndeps && !s->nparams && !s->nouts;
 	for (size_t i = 0; !ret && i < s->ncmd; i++)
 		scan_builtins(s, s->cmd[i]);
 	if (s->nbuiltins)
