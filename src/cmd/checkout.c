@@ -5,6 +5,7 @@
 #include "cmd/cmd.h"
 #include "core/addfile.h"
 #include "core/evaluate.h"
+#include "core/gitignore.h"
 #include "core/project.h"
 #include "core/session.h"
 #include "core/stageops.h"
@@ -75,8 +76,13 @@ static void checkout_stage(struct co *co, struct stage *s)
 	}
 	for (size_t i = 0; i < s->nouts; i++) {
 		const struct lock_entry *e = lock_entry_find(l->outs, l->nouts, s->outs[i].decl);
-		if (e)
-			restore(co, s->outs[i].path, ev.cur.outs[i].hi.id, e->hi.id, !s->outs[i].cache);
+		if (!e)
+			continue;
+		restore(co, s->outs[i].path, ev.cur.outs[i].hi.id, e->hi.id, !s->outs[i].cache);
+		/* a fresh clone has the lock but not the .gitignore lines of
+		 * outs never produced in it */
+		if (s->outs[i].cache && gitignore_add(s->outs[i].path) < 0)
+			co->failed = 1;
 	}
 	stage_eval_release(&ev);
 }

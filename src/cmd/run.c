@@ -19,7 +19,8 @@ static const char run_description[] =
 	"and everything upstream of them (only them with --single-item).\n"
 	"\n"
 	"A stage runs when its cmd, a dep, a param or the code of a built-in it runs\n"
-	"differs from stages.lock, when it never ran, or when it is always_changed.\n"
+	"differs from stages.lock, when it never ran, or when it is always_changed;\n"
+	"a stage with no deps, params or outs runs every time (as in DVC).\n"
 	"If only its outs are missing or modified, they are restored from the cache.\n"
 	"If it ran before with exactly these inputs (a reverted param, another\n"
 	"branch), its outs are restored from the run cache instead of running.\n"
@@ -98,7 +99,7 @@ int cmd_run(int argc, char **argv, struct project *p)
 	char *cfg_exec = config_get(&p->config, "exec.executor");
 	ro.executor = executor ? executor : cfg_exec ? cfg_exec : "local";
 	if (!ss.pipeline.n)
-		printf("no stages in '%s'\n", ss.pipeline.file);
+		printf("nothing to do: no stages in '%s'\n", ss.pipeline.file);
 	ret = ss.pipeline.n ? run_stages(&ss, &ro, sel) : 0;
 	free(cfg_exec);
 done:

@@ -253,6 +253,8 @@ int stage_evaluate(struct stage_eval *ev, struct stage *s, const struct lock_sta
 
 	if (s->always_changed)
 		add_change(ev, CHANGE_ALWAYS, NULL, NULL);
+	else if (s->callback)
+		add_change(ev, CHANGE_CALLBACK, NULL, NULL);
 	if (!locked) {
 		add_change(ev, CHANGE_NEW, NULL, NULL);
 	} else {
@@ -295,6 +297,7 @@ void change_describe(const struct change *c, struct strbuf *out)
 		[CHANGE_PARAM_MISSING] = "missing param",
 		[CHANGE_OUTS_DECLARED] = "declared outs changed",
 		[CHANGE_ALWAYS] = "always_changed",
+		[CHANGE_CALLBACK] = "no deps, params or outs: runs every time",
 		[CHANGE_OUT_DELETED] = "deleted out",
 		[CHANGE_OUT_MODIFIED] = "modified out",
 	};

@@ -35,6 +35,7 @@ enum change_kind {
 	CHANGE_PARAM_MISSING,  /* declared, not found in its file */
 	CHANGE_OUTS_DECLARED,  /* the declared outs differ from the lock's */
 	CHANGE_ALWAYS,         /* always_changed: true */
+	CHANGE_CALLBACK,       /* no deps, params or outs: runs every time */
 	CHANGE_OUT_DELETED,    /* subject: the out */
 	CHANGE_OUT_MODIFIED,
 };

@@ -56,6 +56,7 @@ struct stage {
 	size_t nouts;
 	int frozen;         /* never runs */
 	int always_changed; /* runs every time */
+	int callback;       /* no deps, params or outs: runs every time, as DVC's "callback stages" */
 	char *desc;         /* may be NULL */
 	cJSON *meta;        /* the stage's meta: mapping as JSON (executor settings live here); may be NULL */
 	char **builtins;    /* names of the built-ins its cmd runs ("repro builtin NAME"), sorted */

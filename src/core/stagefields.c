@@ -16,8 +16,11 @@
 
 static const char *const stage_keys[] = {
 	"cmd", "wdir", "deps", "params", "outs", "metrics", "plots",
-	"frozen", "always_changed", "desc", "meta", "foreach", "matrix", "vars",
+	"frozen", "always_changed", "desc", "meta",
+	/* only beside a plain stage's fields, never in an expansion's */
+	"foreach", "matrix", "vars",
 };
+#define NSTAGE_KEYS_EXPANDED 11
 static const char *const out_keys[] = {
 	"cache", "persist", "push", "desc", "type", "labels", "meta", "remote",
 	/* plots only */
@@ -180,6 +183,11 @@ static int parse_params(struct stage *s, const struct fctx *f, const struct ynod
 		return -1;
 	for (size_t i = 0; i < n->n; i++) {
 		const struct ynode *it = n->items[i];
+		if ((it->type == YNODE_MAP && !it->n) ||
+		    (it->type == YNODE_SCALAR && (!it->len || ytree_scalar_kind(it) == YS_NULL)))
+			return error_at(f->file, it->line, it->col,
+					"an empty 'params' entry in stage '%s'; name a key of params.yaml or "
+					"{file: [keys]}", f->stage);
 		if (it->type == YNODE_SCALAR) {
 			char *file = resolve(f, s->wdir, it, "params.yaml", "params file");
 			if (!file)
@@ -360,7 +368,9 @@ static int parse_field(struct stage *s, const struct fctx *f, const struct ynode
 	}
 	if (!strcmp(key, "do"))
 		return error_at(f->file, k->line, k->col, "stage '%s' has 'do' without 'foreach'", f->stage);
-	return unknown_key(f, k, stage_keys, sizeof(stage_keys) / sizeof(stage_keys[0]), "the definition");
+	/* an expansion ("train@1") never takes foreach, matrix or vars: do not suggest them */
+	size_t nkeys = strchr(f->stage, '@') ? NSTAGE_KEYS_EXPANDED : sizeof(stage_keys) / sizeof(stage_keys[0]);
+	return unknown_key(f, k, stage_keys, nkeys, "the definition");
 }
 
 int stage_from_node(struct stage *s, const char *name, const struct ynode *body, const char *file,
@@ -409,6 +419,10 @@ int stage_from_node(struct stage *s, const char *name, const struct ynode *body,
 			ret = -1;
 	if (!ret && !s->ncmd)
 		ret = error_at(file, body->line, body->col, "stage '%s' has no 'cmd'", name);
+	/* Nothing to compare, so nothing could ever make it run again: DVC 3
+	 * runs such a stage every time (a stage with outs but no deps runs
+	 * once, and then only when they are missing). */
+	s->callback = !s->ndeps && !s->nparams && !s->nouts;
 	for (size_t i = 0; !ret && i < s->ncmd; i++)
 		scan_builtins(s, s->cmd[i]);
 	if (s->nbuiltins)

@@ -164,8 +164,13 @@ int load_vars(cJSON *dst, const struct ynode *list, const char *file, const char
 				return -1;
 			continue;
 		}
-		if (it->type != YNODE_SCALAR)
-			return error_at(file, it->line, it->col, "a 'vars' entry must be a file name or a mapping");
+		/* a number, a boolean or an empty entry is no file name, though it is a scalar */
+		enum yscalar_kind kind = it->type == YNODE_SCALAR ? ytree_scalar_kind(it) : YS_STRING;
+		if (it->type != YNODE_SCALAR || kind != YS_STRING || !it->len)
+			return error_at(file, it->line, it->col, "a 'vars' entry must be a file name or a mapping, not %s",
+					it->type != YNODE_SCALAR ? "a list"
+					: kind == YS_BOOL ? "a boolean"
+					: kind == YS_INT || kind == YS_FLOAT ? "a number" : "an empty value");
 		if (bad_path_node(it, file, "vars file") < 0)
 			return -1;
 		char *name = xstrdup(it->str);
@@ -183,8 +188,13 @@ int load_vars(cJSON *dst, const struct ynode *list, const char *file, const char
 			goto fail;
 		}
 		cJSON *fv;
-		if (load_data_file(src, norm.buf, &fv, NULL) < 0)
+		int missing;
+		if (load_data_file(src, norm.buf, &fv, &missing) < 0)
 			goto fail;
+		if (missing) {
+			error_at(file, it->line, it->col, "vars file '%s' does not exist", norm.buf);
+			goto fail;
+		}
 		if (!cJSON_IsObject(fv)) {
 			cJSON_Delete(fv);
 			error_at(file, it->line, it->col, "vars file '%s' must hold a mapping", norm.buf);
@@ -355,7 +365,10 @@ int pipeline_load(struct pipeline *p, const char *file, const struct file_source
 		goto done;
 	}
 
+	/* "stages:" with nothing after it means no stages, as an empty file does */
 	const struct ynode *stages = ytree_get(root, "stages");
+	if (stages && stages->type == YNODE_SCALAR && ytree_scalar_kind(stages) == YS_NULL)
+		stages = NULL;
 	if (stages && stages->type != YNODE_MAP) {
 		error_at(file, stages->line, stages->col, "'stages' must be a mapping of stage names to stages");
 	} else if (stages) {

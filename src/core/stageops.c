@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/gitignore.h"
 #include "core/runcache.h"
 #include "util/error.h"
 #include "util/fs.h"
@@ -57,6 +58,14 @@ int stage_store_outs(struct session *ss, const struct stage *s, struct lock_entr
 	return 0;
 }
 
+int stage_ignore_outs(const struct stage *s)
+{
+	for (size_t i = 0; i < s->nouts; i++)
+		if (s->outs[i].cache && gitignore_add(s->outs[i].path) < 0)
+			return -1;
+	return 0;
+}
+
 int stage_restore_outs(struct session *ss, const struct stage *s, const struct lock_entry *outs, size_t n)
 {
 	struct cache copy_only = ss->cache;
@@ -74,7 +83,7 @@ int stage_restore_outs(struct session *ss, const struct stage *s, const struct l
 		if (cache_checkout(o->cache ? &ss->cache : &copy_only, &ss->hasher, e->hi.id, o->path, NULL) < 0)
 			return -1;
 	}
-	return 0;
+	return stage_ignore_outs(s);
 }
 
 int stage_record(struct session *ss, struct stage_eval *ev, struct lock_entry *outs, size_t n)
@@ -89,6 +98,12 @@ int stage_record(struct session *ss, struct stage_eval *ev, struct lock_entry *o
 	 * fail the stage, whose outputs are safely stored already. */
 	if (runcache_save(RUNS_DIR, ev->signature, ev->stage->name, outs, n) < 0)
 		warn("could not record stage '%s' in the run cache", ev->stage->name);
+	/* before the lock: a stage whose outs could not be kept out of git is
+	 * not recorded, so it runs again rather than leave them to git */
+	if (stage_ignore_outs(ev->stage) < 0) {
+		lock_stage_release(&entry);
+		return -1;
+	}
 	lock_put(&ss->lock, &entry);
 	ev->locked = lock_find(&ss->lock, ev->stage->name);
 	return lock_write(&ss->lock, &ss->pipeline, ss->pipeline.lock_file);

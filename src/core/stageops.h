@@ -19,7 +19,10 @@ int stage_prepare_outs(const struct stage *s);
  * fills entries. An out the command did not produce is an error naming it.
  */
 int stage_store_outs(struct session *ss, const struct stage *s, struct lock_entry **outs, size_t *n);
-/* Makes every out hold the object its entry names (matched by declared path). */
+/* Adds each cached out (not "cache: false") to the .gitignore beside it. */
+int stage_ignore_outs(const struct stage *s);
+/* Makes every out hold the object its entry names (matched by declared path),
+ * and keeps the cached ones out of git. */
 int stage_restore_outs(struct session *ss, const struct stage *s, const struct lock_entry *outs, size_t n);
 /*
  * Makes ev->cur (with outs) the stage's lock entry, writes the lock, and

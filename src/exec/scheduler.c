@@ -385,7 +385,7 @@ static void handle_ready(struct sched *sc, size_t i)
 		finish(sc, i, S_DONE);
 		return;
 	case A_RUN:
-		if (!sc->opts->force && !s->always_changed && try_runcache(sc, i))
+		if (!sc->opts->force && !s->always_changed && !s->callback && try_runcache(sc, i))
 			return;
 		run_or_say(sc, i);
 		return;

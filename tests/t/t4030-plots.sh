@@ -54,7 +54,8 @@ test_expect_success 'setup: five commits of metrics (in git and cached) and plot
 		echo "[{\"a\": 1, \"b\": $i}, {\"a\": 2, \"b\": 2}]" >points.json
 		EOF
 		repro run >/dev/null &&
-		git add stages.yaml stages.lock train.sh metrics.json curve.csv points.json &&
+		git add stages.yaml stages.lock train.sh metrics.json &&
+		git add -f curve.csv points.json &&
 		commit_at $i "commit $i" || return 1
 	done &&
 	git tag v1 HEAD~4 && git tag v3 HEAD~2
