@@ -78,10 +78,15 @@ static void checkout_stage(struct co *co, struct stage *s)
 		const struct lock_entry *e = lock_entry_find(l->outs, l->nouts, s->outs[i].decl);
 		if (!e)
 			continue;
+		int failed = co->failed;
+		co->failed = 0;
 		restore(co, s->outs[i].path, ev.cur.outs[i].hi.id, e->hi.id, !s->outs[i].cache);
 		/* a fresh clone has the lock but not the .gitignore lines of
-		 * outs never produced in it */
-		if (s->outs[i].cache && gitignore_add(s->outs[i].path) < 0)
+		 * outs never produced in it (not for an out that failed: its
+		 * directory may be the reason) */
+		int restored = !co->failed;
+		co->failed |= failed;
+		if (restored && s->outs[i].cache && gitignore_add(s->outs[i].path) < 0)
 			co->failed = 1;
 	}
 	stage_eval_release(&ev);

@@ -3,7 +3,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "core/cache.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/strbuf.h"
@@ -49,6 +51,15 @@ int gitignore_add(const char *path)
 	int ret = 0;
 
 	ignore_line(&line, slash ? slash + 1 : path);
+	/* the directory must not lead out of the project through a symlink:
+	 * the .gitignore is written there by path, after this check */
+	const char *base;
+	int dfd = project_open_parent(gi, &base);
+	if (dfd < 0) {
+		ret = -1;
+		goto done;
+	}
+	close(dfd);
 	if (strbuf_read_file(&sb, gi, 16u << 20) < 0 && errno != ENOENT) {
 		ret = error("cannot read '%s':", gi);
 		goto done;
