@@ -21,7 +21,7 @@ test_expect_success 'setup' '
 
 test_expect_success 'the first run runs all three' '
 	cd p && repro run >/dev/null &&
-	printf "notify\ngen\ntune\n" >expect && test_cmp expect runs.log
+	printf "gen\nnotify\ntune\n" >expect && sort runs.log >actual && test_cmp expect actual
 '
 
 test_expect_success 'the second runs only the stage with nothing to compare' '
