@@ -9,12 +9,14 @@
 #include "util/fs.h"
 #include "util/xalloc.h"
 
-int stage_prepare_outs(const struct stage *s)
+int stage_prepare_outs(struct session *ss, const struct stage *s)
 {
 	for (size_t i = 0; i < s->nouts; i++) {
 		const struct stage_out *o = &s->outs[i];
 		if (!o->persist && remove_tree(o->path) < 0)
 			return error("cannot remove out '%s' of stage '%s' before running it:", o->path, s->name);
+		if (o->persist && cache_unprotect(&ss->cache, o->path) < 0)
+			return error("cannot prepare out '%s' of stage '%s' for writing", o->path, s->name);
 		if (mkdir_parent(o->path) < 0)
 			return error("cannot create the directory of out '%s' of stage '%s':", o->path, s->name);
 	}

@@ -221,7 +221,7 @@ static void start(struct sched *sc, size_t i)
 		strbuf_addf(&sb, "%s%s", k ? " && " : "", s->cmd[k]);
 	say(sc, "running '%s': %s", s->name, sb.buf);
 	strbuf_release(&sb);
-	if (stage_prepare_outs(s) < 0) {
+	if (stage_prepare_outs(sc->ss, s) < 0) {
 		finish(sc, i, S_FAILED);
 		return;
 	}
