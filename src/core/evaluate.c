@@ -247,7 +247,7 @@ int stage_evaluate(struct stage_eval *ev, struct stage *s, const struct lock_sta
 	ev->cur.cmd = xcalloc(s->ncmd, sizeof(char *));
 	for (size_t i = 0; i < s->ncmd; i++)
 		ev->cur.cmd[i] = xstrdup(s->cmd[i]);
-	ev->cur.wdir = xstrdup(s->wdir);
+	ev->cur.wdir = xstrdup(s->lock_wdir ? s->lock_wdir : s->wdir);
 	if (s->nbuiltins) {
 		ev->cur.builtins = cJSON_CreateObject();
 		for (size_t i = 0; i < s->nbuiltins; i++)

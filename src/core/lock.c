@@ -232,6 +232,31 @@ static int parse_stage(struct lock_stage *s, const char *name, const struct ynod
 	return 0;
 }
 
+/*
+ * 1 when root looks like DVC's dvc.lock rather than ours: DVC's schema
+ * '2.0' (or a later major version), or, for DVC 1's locks without a schema,
+ * a dep or out recorded with an md5 hash.
+ */
+static int is_dvc_lock(const struct ynode *root, const struct ynode *schema)
+{
+	if (schema)
+		return schema->type == YNODE_SCALAR && strchr(schema->str, '.') && strcmp(schema->str, LOCK_SCHEMA);
+	const struct ynode *stages = ytree_get(root, "stages");
+	if (!stages && root->type == YNODE_MAP && root->n)
+		stages = root; /* DVC 1: stage names at the top level */
+	for (size_t i = 0; stages && stages->type == YNODE_MAP && i < stages->n; i++) {
+		const struct ynode *st = stages->items[i];
+		if (st->type != YNODE_MAP)
+			continue;
+		const struct ynode *lists[] = { ytree_get(st, "deps"), ytree_get(st, "outs") };
+		for (int k = 0; k < 2; k++)
+			for (size_t j = 0; lists[k] && lists[k]->type == YNODE_SEQ && j < lists[k]->n; j++)
+				if (lists[k]->items[j]->type == YNODE_MAP && ytree_get(lists[k]->items[j], "md5"))
+					return 1;
+	}
+	return 0;
+}
+
 int lock_read(struct lock *l, const char *path, const struct file_source *src)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -247,6 +272,15 @@ int lock_read(struct lock *l, const char *path, const struct file_source *src)
 	if (r < 0 || ytree_parse(sb.buf, sb.len, path, &root) < 0)
 		goto done;
 	const struct ynode *schema = ytree_get(root, "schema");
+	if (is_dvc_lock(root, schema)) {
+		if (schema)
+			error_at(path, schema->line, schema->col, "'%s' is DVC's lock (schema %s), not repro's "
+				 "(repro's lock beside a dvc.yaml is dvc.repro.lock)", path, schema->str);
+		else
+			error_at(path, 1, 1, "'%s' is DVC's lock, not repro's "
+				 "(repro's lock beside a dvc.yaml is dvc.repro.lock)", path);
+		goto done;
+	}
 	if (schema && (schema->type != YNODE_SCALAR || strcmp(schema->str, LOCK_SCHEMA))) {
 		error_at(path, schema->line, schema->col,
 			 "lock schema '%s' is not supported by this repro (it reads '%s'); upgrade repro",
