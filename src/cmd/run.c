@@ -48,9 +48,10 @@ static int parse_jobs(const char *arg, int *jobs)
 
 	errno = 0;
 	v = strtol(arg, &end, 10);
-	if (errno || end == arg || *end || v < 0 || v > INT_MAX)
-		return error("-j needs a number of stages to run at once, 0 or more (0: one per core), "
-			     "not '%s'", arg);
+	if (errno || end == arg || *end || v > INT_MAX)
+		return error("'%s' is not a number (-j N runs up to N stages at once; 0: one per core)", arg);
+	if (v < 0)
+		return error("-j needs 0 or more stages at once (0: one per core), not '%s'", arg);
 	*jobs = (int)v;
 	return 0;
 }

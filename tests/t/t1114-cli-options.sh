@@ -9,13 +9,13 @@ test_expect_success 'setup' '
 
 test_expect_success 'run -j with a negative number is a usage error' '
 	cd p && test_expect_code 2 repro run -j -3 >out 2>err &&
-	test_grep "^repro: error: -j needs a number of stages to run at once, 0 or more (0: one per core), not .-3.$" err &&
+	test_grep "^repro: error: -j needs 0 or more stages at once (0: one per core), not .-3.$" err &&
 	test_grep "^usage: repro run" err && test ! -f a.txt && test ! -s out
 '
 
 test_expect_success 'run -j with something that is not a number' '
 	cd p && test_expect_code 2 repro run --jobs=many 2>err &&
-	test_grep "not .many.$" err &&
+	test_grep "^repro: error: .many. is not a number (-j N runs up to N stages at once; 0: one per core)$" err &&
 	test_expect_code 2 repro run -j 2>err &&
 	test_grep "option .-j. needs a value" err
 '
