@@ -152,6 +152,15 @@ int project_open_parent(const char *path, const char **base);
  */
 int cache_checkout(struct cache *c, struct hasher *h, const char *id, const char *path, int *changed);
 
+/*
+ * Makes every file of `path` (a file or a directory) that is a hard or
+ * symbolic link into the cache a private copy of the same bytes, so that a
+ * command writing to it in place cannot change a cache object (what
+ * persist: true outs need before their stage runs). A missing path is not
+ * an error. Returns 0 or -1 (reported).
+ */
+int cache_unprotect(const struct cache *c, const char *path);
+
 /* Parses "reflink,hardlink,symlink,copy" style lists; -1 (reported) on an
  * unknown, repeated or missing name. */
 int link_spec_parse(const char *spec, enum link_type *links, int *n);

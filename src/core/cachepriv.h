@@ -47,6 +47,11 @@ int walk_write_manifest(const struct walk_result *r, int fd);
  */
 int resolve_top(const char *path, struct stat *st, const char *also);
 
+/* openat2 with RESOLVE_BENEATH only: symlinks followed while they stay
+ * below dirfd (the project root for AT_FDCWD). Without openat2, no symlink
+ * is followed at all. O_CLOEXEC is added. */
+int open_in_project(int dirfd, const char *rel, int flags);
+
 /* "ab/cdef...": an object's path relative to the cache directory. */
 void object_rel(const char *id, char rel[HASH_ID_MAX + 1]);
 /*

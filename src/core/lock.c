@@ -239,6 +239,16 @@ static int parse_entries(struct lock_entry **out, size_t *n, const struct ynode 
 	return 0;
 }
 
+/* The directory of lock file `file` (project-relative), which its stages'
+ * wdirs are relative to; the paths are relative to those wdirs, and all of
+ * them must stay inside the project. */
+static char *lock_dir(const char *file)
+{
+	const char *slash = strrchr(file, '/');
+
+	return slash ? xstrndup(file, (size_t)(slash - file)) : xstrdup(".");
+}
+
 static int parse_stage(struct lock_stage *s, const char *name, const struct ynode *n, const char *file)
 {
 	memset(s, 0, sizeof(*s));
@@ -263,7 +273,10 @@ static int parse_stage(struct lock_stage *s, const char *name, const struct ynod
 		const char *why;
 		if (wdir->type != YNODE_SCALAR || !wdir->len)
 			return bad(file, wdir, "a stage's 'wdir' must be a path");
-		if ((why = path_problem(wdir->str, wdir->len, ".")))
+		char *dir = lock_dir(file);
+		why = path_problem(wdir->str, wdir->len, dir);
+		free(dir);
+		if (why)
 			return bad_path(file, wdir, why);
 	}
 	s->wdir = xstrdup(wdir ? wdir->str : ".");
@@ -275,9 +288,36 @@ static int parse_stage(struct lock_stage *s, const char *name, const struct ynod
 			return bad(file, p, "params must map files to keys");
 		s->params = ytree_to_json(p);
 	}
-	if (parse_entries(&s->deps, &s->ndeps, ytree_get(n, "deps"), file, s->wdir) < 0 ||
-	    parse_entries(&s->outs, &s->nouts, ytree_get(n, "outs"), file, s->wdir) < 0)
-		return -1;
+	char *dir = lock_dir(file), *base = path_join_dup(dir, s->wdir);
+	free(dir);
+	int ret = parse_entries(&s->deps, &s->ndeps, ytree_get(n, "deps"), file, base) < 0 ||
+		  parse_entries(&s->outs, &s->nouts, ytree_get(n, "outs"), file, base) < 0 ? -1 : 0;
+	free(base);
+	return ret;
+}
+
+/*
+ * 1 when root looks like DVC's dvc.lock rather than ours: DVC's schema
+ * '2.0' (or a later major version), or, for DVC 1's locks without a schema,
+ * a dep or out recorded with an md5 hash.
+ */
+static int is_dvc_lock(const struct ynode *root, const struct ynode *schema)
+{
+	if (schema)
+		return schema->type == YNODE_SCALAR && strchr(schema->str, '.') && strcmp(schema->str, LOCK_SCHEMA);
+	const struct ynode *stages = ytree_get(root, "stages");
+	if (!stages && root->type == YNODE_MAP && root->n)
+		stages = root; /* DVC 1: stage names at the top level */
+	for (size_t i = 0; stages && stages->type == YNODE_MAP && i < stages->n; i++) {
+		const struct ynode *st = stages->items[i];
+		if (st->type != YNODE_MAP)
+			continue;
+		const struct ynode *lists[] = { ytree_get(st, "deps"), ytree_get(st, "outs") };
+		for (int k = 0; k < 2; k++)
+			for (size_t j = 0; lists[k] && lists[k]->type == YNODE_SEQ && j < lists[k]->n; j++)
+				if (lists[k]->items[j]->type == YNODE_MAP && ytree_get(lists[k]->items[j], "md5"))
+					return 1;
+	}
 	return 0;
 }
 
@@ -296,6 +336,15 @@ int lock_read(struct lock *l, const char *path, const struct file_source *src)
 	if (r < 0 || ytree_parse(sb.buf, sb.len, path, &root) < 0)
 		goto done;
 	const struct ynode *schema = ytree_get(root, "schema");
+	if (is_dvc_lock(root, schema)) {
+		if (schema)
+			error_at(path, schema->line, schema->col, "'%s' is DVC's lock (schema %s), not repro's "
+				 "(repro's lock beside a dvc.yaml is dvc.repro.lock)", path, schema->str);
+		else
+			error_at(path, 1, 1, "'%s' is DVC's lock, not repro's "
+				 "(repro's lock beside a dvc.yaml is dvc.repro.lock)", path);
+		goto done;
+	}
 	if (schema && (schema->type != YNODE_SCALAR || strcmp(schema->str, LOCK_SCHEMA))) {
 		error_at(path, schema->line, schema->col,
 			 "lock schema '%s' is not supported by this repro (it reads '%s'); upgrade repro",

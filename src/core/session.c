@@ -13,17 +13,26 @@
 
 int session_open(struct session *s, struct project *p, const char *stages_file, int missing_ok)
 {
+	char *file = NULL;
+
 	memset(s, 0, sizeof(*s));
 	s->project = p;
 	params_init(&s->params, &workspace_source);
-	if (pipeline_load(&s->pipeline, stages_file ? stages_file : STAGES_FILE, &workspace_source, missing_ok) < 0)
+	/* -f FILE is a path the user typed, relative to where they were (the
+	 * process is at the root by now); the paths inside it are relative to
+	 * its own directory, as with a dvc.yaml in a subdirectory */
+	if (stages_file && !(file = project_user_path(p, stages_file)))
+		goto fail;
+	int r = pipeline_load(&s->pipeline, file ? file : STAGES_FILE, &workspace_source, missing_ok);
+	free(file);
+	if (r < 0)
 		goto fail;
 	if (graph_build(&s->graph, &s->pipeline) < 0 || addfile_check_outs(&s->pipeline) < 0)
 		goto fail;
 	if (lock_read(&s->lock, s->pipeline.lock_file, &workspace_source) < 0)
 		goto fail;
 	char *links = config_get(&p->config, "cache.type");
-	int r = cache_init(&s->cache, REPRO_DIR "/cache", REPRO_DIR "/tmp", links);
+	r = cache_init(&s->cache, REPRO_DIR "/cache", REPRO_DIR "/tmp", links);
 	free(links);
 	if (r < 0)
 		goto fail;

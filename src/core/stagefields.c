@@ -373,6 +373,37 @@ static int parse_field(struct stage *s, const struct fctx *f, const struct ynode
 	return unknown_key(f, k, stage_keys, nkeys, "the definition");
 }
 
+/*
+ * `path` (a normalised project path) as seen from directory `base` (also
+ * normalised): "." when the same, "x" below it, "../x" beside it.
+ */
+static char *relative_to(const char *path, const char *base)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *p = strcmp(path, ".") ? path : "", *b = strcmp(base, ".") ? base : "";
+
+	while (*p && *b) { /* drop the leading components both share */
+		size_t lp = strcspn(p, "/"), lb = strcspn(b, "/");
+		if (lp != lb || strncmp(p, b, lp))
+			break;
+		p += lp + (p[lp] == '/');
+		b += lb + (b[lb] == '/');
+	}
+	while (*b) {
+		strbuf_addstr(&sb, sb.len ? "/.." : "..");
+		b += strcspn(b, "/");
+		b += *b == '/';
+	}
+	if (*p) {
+		if (sb.len)
+			strbuf_addch(&sb, '/');
+		strbuf_addstr(&sb, p);
+	}
+	if (!sb.len)
+		strbuf_addch(&sb, '.');
+	return strbuf_detach(&sb, NULL);
+}
+
 int stage_from_node(struct stage *s, const char *name, const struct ynode *body, const char *file,
 		    const char *base)
 {
@@ -414,6 +445,7 @@ int stage_from_node(struct stage *s, const char *name, const struct ynode *body,
 	} else {
 		s->wdir = xstrdup(base);
 	}
+	s->lock_wdir = relative_to(s->wdir, base);
 	for (size_t i = 0; i < body->n; i++)
 		if (parse_field(s, &f, body->keys[i], body->items[i]) < 0)
 			ret = -1;
@@ -459,6 +491,7 @@ void stage_release(struct stage *s)
 	free(s->builtins);
 	free(s->name);
 	free(s->wdir);
+	free(s->lock_wdir);
 	free(s->desc);
 	cJSON_Delete(s->meta);
 	memset(s, 0, sizeof(*s));

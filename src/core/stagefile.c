@@ -31,12 +31,23 @@ static int workspace_read(void *ctx, const char *path, struct strbuf *out)
 
 const struct file_source workspace_source = { workspace_read, NULL };
 
+/*
+ * The lock is the stages file's name with ".lock" for its extension, except
+ * where that is DVC's own lock: a dvc.yaml keeps dvc.lock for DVC (whose
+ * schema and md5 hashes repro does not share) and gets dvc.repro.lock, so
+ * both tools can run the same pipeline side by side.
+ */
 char *lock_file_for(const char *stages_file)
 {
 	const char *slash = strrchr(stages_file, '/');
-	const char *dot = strrchr(slash ? slash : stages_file, '.');
-	size_t n = dot ? (size_t)(dot - stages_file) : strlen(stages_file);
+	const char *base = slash ? slash + 1 : stages_file;
+	const char *dot = strrchr(base, '.');
+	size_t n = dot && dot > base ? (size_t)(dot - stages_file) : strlen(stages_file);
 
+	if (n - (size_t)(base - stages_file) == 3 && !strncmp(base, "dvc", 3))
+		return xasprintf("%.*s.repro.lock", (int)n, stages_file);
+	if (dot && !strcmp(dot, ".lock")) /* never the stages file itself */
+		return xasprintf("%s.lock", stages_file);
 	return xasprintf("%.*s.lock", (int)n, stages_file);
 }
 

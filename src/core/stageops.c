@@ -11,13 +11,14 @@
 #include "util/fs.h"
 #include "util/xalloc.h"
 
-int stage_prepare_outs(const struct stage *s)
+int stage_prepare_outs(struct session *ss, const struct stage *s)
 {
 	for (size_t i = 0; i < s->nouts; i++) {
 		const struct stage_out *o = &s->outs[i];
 		const char *base;
-		/* through the opened parent: a symlink on the way that leads out
-		 * of the project must not make us delete a stranger's files */
+		/* through the opened parent (made when missing): a symlink on the
+		 * way that leads out of the project must not make us delete a
+		 * stranger's files */
 		int fd = project_open_parent(o->path, &base);
 		if (fd < 0)
 			return -1;
@@ -27,6 +28,8 @@ int stage_prepare_outs(const struct stage *s)
 			return -1;
 		}
 		close(fd);
+		if (o->persist && cache_unprotect(&ss->cache, o->path) < 0)
+			return error("cannot prepare out '%s' of stage '%s' for writing", o->path, s->name);
 	}
 	return 0;
 }

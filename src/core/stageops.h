@@ -11,8 +11,10 @@
 #define RUNS_DIR ".repro/runs"
 
 /* Removes the outs that are not persist: true and creates their parent
- * directories, so a command starts from a clean slate as in DVC. */
-int stage_prepare_outs(const struct stage *s);
+ * directories, so a command starts from a clean slate as in DVC; persist
+ * outs are kept but unprotected (see cache_unprotect), so the command
+ * cannot write through a link into a cache object. */
+int stage_prepare_outs(struct session *ss, const struct stage *s);
 /*
  * Stores every out in the cache (cache: false ones too, for the run cache;
  * those are copied, never replaced by links, because git tracks them) and

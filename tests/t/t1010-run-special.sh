@@ -109,7 +109,7 @@ test_expect_success 'independent stages run in parallel with -j2' '
 test_expect_success 'a stages file given with -f, and its own lock' '
 	mkdir dvc && cd dvc && repro init >/dev/null &&
 	printf "stages:\n  a:\n    cmd: echo hi >hi.txt\n    outs: [hi.txt]\n" >dvc.yaml &&
-	repro run -f dvc.yaml >/dev/null && test -f dvc.lock && test ! -f stages.lock &&
+	repro run -f dvc.yaml >/dev/null && test -f dvc.repro.lock && test ! -f dvc.lock && test ! -f stages.lock &&
 	repro run -f dvc.yaml >out && test_grep "nothing to do" out
 '
 
