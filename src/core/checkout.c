@@ -20,6 +20,7 @@
 #include "core/cachepriv.h"
 #include "core/state.h"
 #include "core/workers.h"
+#include "util/beneath.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
@@ -51,7 +52,7 @@ struct placer {
 };
 
 /* openat2 with RESOLVE_BENEATH only: symlinks followed while they stay
- * below dirfd. Without openat2, no symlink is followed at all. */
+ * below dirfd (emulated where the call is missing). */
 static int open_inside(int dirfd, const char *rel, int flags)
 {
 	struct open_how how = {
@@ -61,7 +62,7 @@ static int open_inside(int dirfd, const char *rel, int flags)
 	long fd = syscall(SYS_openat2, dirfd, rel, &how, sizeof(how));
 
 	if (fd < 0 && errno == ENOSYS)
-		return open_beneath(dirfd, rel, flags, 0);
+		return openat_beneath(dirfd, rel, flags, 0, 1);
 	return (int)fd;
 }
 
