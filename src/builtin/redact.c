@@ -136,14 +136,7 @@ static size_t resolve(struct pii_scan *s)
 	return it->n = n;
 }
 
-/* What a find_items() call did besides finding. */
-enum { YAML_ALLOWED = 1, YAML_RAN = 2, YAML_FAILED = 4 };
-
-/*
- * pii_find(), with the YAML pass only when `flags` has YAML_ALLOWED; sets
- * YAML_RAN and YAML_FAILED in *flags to say what the pass did.
- */
-static size_t find_items(const char *text, size_t len, struct pii_item **items, int *flags)
+size_t pii_find(const char *text, size_t len, struct pii_item **items)
 {
 	struct pii_scan s;
 
@@ -151,9 +144,8 @@ static size_t find_items(const char *text, size_t len, struct pii_item **items, 
 	s.text = text;
 	s.len = len;
 	pii_scan_text(&s);
-	if (s.need_yaml && (*flags & YAML_ALLOWED)) {
+	if (s.need_yaml) {
 		pii_scan_yaml(&s);
-		*flags |= YAML_RAN | (s.yaml_failed ? YAML_FAILED : 0);
 		if (s.yaml_failed)
 			pii_scan_secret_text(&s);
 	}
@@ -161,12 +153,6 @@ static size_t find_items(const char *text, size_t len, struct pii_item **items, 
 	pii_vec_release(&s.versions);
 	*items = s.items.v;
 	return n;
-}
-
-size_t pii_find(const char *text, size_t len, struct pii_item **items)
-{
-	int flags = YAML_ALLOWED;
-	return find_items(text, len, items, &flags);
 }
 
 /* The replacement for item it of text t. */
@@ -249,8 +235,7 @@ size_t redact_text(const char *text, size_t len, struct strbuf *out, struct pii_
 {
 	struct pii_item *items;
 	struct strbuf cur = STRBUF_INIT, next = STRBUF_INIT;
-	int flags = YAML_ALLOWED;
-	size_t n = find_items(text, len, &items, &flags), found = n;
+	size_t n = pii_find(text, len, &items), found = n;
 
 	if (counts)
 		for (size_t i = 0; i < n; i++)
@@ -267,14 +252,13 @@ size_t redact_text(const char *text, size_t len, struct strbuf *out, struct pii_
 	 * a@b.ioREDACTED_...) can complete a pattern that was not there, and
 	 * text that did not parse may parse once redacted: look again until
 	 * nothing is found, so the output is clean and redacting it again
-	 * changes nothing. Such items are artefacts, not counted. A YAML pass
-	 * that parsed the text needs no second run: tokens keep the structure
-	 * and are never items.
+	 * changes nothing. Such items are artefacts, not counted. The YAML
+	 * pass runs again where it ran: it finds no items in tokens, but only
+	 * it knows the dotted quads that are versions (a `- --tag` item's
+	 * next item), which the text rules alone would take for addresses.
 	 */
-	if ((flags & YAML_RAN) && !(flags & YAML_FAILED))
-		flags = 0;
 	for (int round = 1; round < MAX_ROUNDS; round++) {
-		n = find_items(cur.buf, cur.len, &items, &flags);
+		n = pii_find(cur.buf, cur.len, &items);
 		if (n) {
 			strbuf_reset(&next);
 			replace_items(cur.buf, cur.len, items, n, &next);
