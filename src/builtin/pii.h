@@ -35,7 +35,9 @@ struct pii_scan {
 	const char *text;        /* the input (not NUL-terminated) */
 	size_t len;              /* its length in bytes */
 	struct pii_vec items;    /* candidate items, any order, may overlap */
-	struct pii_vec versions; /* ranges whose dotted quads are versions, not addresses */
+	struct pii_vec versions; /* ranges whose dotted quads are versions, not addresses (text rules) */
+	struct pii_vec yaml_versions; /* the same, found by the YAML pass */
+	int yaml_exempt;         /* a dotted quad only the YAML pass knew to be a version was kept */
 	int need_yaml;           /* the text scan saw something only the YAML pass decides */
 	int yaml_failed;         /* the YAML pass ran and did not parse to the end */
 	size_t assign_done;      /* pii_assign.c: values before this offset were already scanned */

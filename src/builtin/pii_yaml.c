@@ -315,7 +315,7 @@ static int event(struct ypass *y, const yaml_event_t *ev)
 		break;
 	case YAML_DOCUMENT_END_EVENT:
 		vec_move(&y->s->items, &y->items);
-		vec_move(&y->s->versions, &y->versions);
+		vec_move(&y->s->yaml_versions, &y->versions);
 		break;
 	case YAML_MAPPING_START_EVENT:
 	case YAML_SEQUENCE_START_EVENT:

@@ -103,6 +103,14 @@ static size_t coalesce(struct pii_vec *r)
 	return r->n = n;
 }
 
+/* Whether the item lies in one of the sorted, disjoint ranges r, from cursor *i on. */
+static int in_ranges(const struct pii_vec *r, size_t *i, const struct pii_item *c)
+{
+	while (*i < r->n && r->v[*i].end < c->end)
+		(*i)++;
+	return *i < r->n && r->v[*i].start <= c->start;
+}
+
 /*
  * Sorts the candidates, drops the dotted quads lying in a version value,
  * and merges overlapping candidates into one item: their union, with the
@@ -111,16 +119,18 @@ static size_t coalesce(struct pii_vec *r)
 static size_t resolve(struct pii_scan *s)
 {
 	struct pii_vec *it = &s->items;
-	size_t n = 0, vi = 0, nv = coalesce(&s->versions);
+	size_t n = 0, vi = 0, yi = 0;
 
+	coalesce(&s->versions);
+	coalesce(&s->yaml_versions);
 	if (it->n)
 		qsort(it->v, it->n, sizeof(*it->v), cmp_item);
 	for (size_t i = 0; i < it->n; i++) {
 		struct pii_item c = it->v[i];
 		if (c.kind == PII_IPV4) {
-			while (vi < nv && s->versions.v[vi].end < c.end)
-				vi++;
-			if (vi < nv && s->versions.v[vi].start <= c.start)
+			int text = in_ranges(&s->versions, &vi, &c), yaml = in_ranges(&s->yaml_versions, &yi, &c);
+			s->yaml_exempt |= yaml && !text;
+			if (text || yaml)
 				continue;
 		}
 		if (n && c.start < it->v[n - 1].end) {
@@ -136,7 +146,16 @@ static size_t resolve(struct pii_scan *s)
 	return it->n = n;
 }
 
-size_t pii_find(const char *text, size_t len, struct pii_item **items)
+/* What a find_items() call did besides finding. */
+enum { YAML_ALLOWED = 1, YAML_RAN = 2, YAML_FAILED = 4, YAML_EXEMPT = 8 };
+
+/*
+ * pii_find(), with the YAML pass only when `flags` has YAML_ALLOWED; sets
+ * YAML_RAN and YAML_FAILED in *flags to say what the pass did, and
+ * YAML_EXEMPT when it kept a dotted quad as a version that the text rules
+ * alone would take for an address.
+ */
+static size_t find_items(const char *text, size_t len, struct pii_item **items, int *flags)
 {
 	struct pii_scan s;
 
@@ -144,15 +163,24 @@ size_t pii_find(const char *text, size_t len, struct pii_item **items)
 	s.text = text;
 	s.len = len;
 	pii_scan_text(&s);
-	if (s.need_yaml) {
+	if (s.need_yaml && (*flags & YAML_ALLOWED)) {
 		pii_scan_yaml(&s);
+		*flags |= YAML_RAN | (s.yaml_failed ? YAML_FAILED : 0);
 		if (s.yaml_failed)
 			pii_scan_secret_text(&s);
 	}
 	size_t n = resolve(&s);
+	*flags |= s.yaml_exempt ? YAML_EXEMPT : 0;
 	pii_vec_release(&s.versions);
+	pii_vec_release(&s.yaml_versions);
 	*items = s.items.v;
 	return n;
+}
+
+size_t pii_find(const char *text, size_t len, struct pii_item **items)
+{
+	int flags = YAML_ALLOWED;
+	return find_items(text, len, items, &flags);
 }
 
 /* The replacement for item it of text t. */
@@ -235,7 +263,8 @@ size_t redact_text(const char *text, size_t len, struct strbuf *out, struct pii_
 {
 	struct pii_item *items;
 	struct strbuf cur = STRBUF_INIT, next = STRBUF_INIT;
-	size_t n = pii_find(text, len, &items), found = n;
+	int flags = YAML_ALLOWED;
+	size_t n = find_items(text, len, &items, &flags), found = n;
 
 	if (counts)
 		for (size_t i = 0; i < n; i++)
@@ -252,13 +281,16 @@ size_t redact_text(const char *text, size_t len, struct strbuf *out, struct pii_
 	 * a@b.ioREDACTED_...) can complete a pattern that was not there, and
 	 * text that did not parse may parse once redacted: look again until
 	 * nothing is found, so the output is clean and redacting it again
-	 * changes nothing. Such items are artefacts, not counted. The YAML
-	 * pass runs again where it ran: it finds no items in tokens, but only
-	 * it knows the dotted quads that are versions (a `- --tag` item's
-	 * next item), which the text rules alone would take for addresses.
+	 * changes nothing. Such items are artefacts, not counted. A YAML pass
+	 * that parsed the text needs no second run (tokens keep the structure
+	 * and are never items), unless it kept a dotted quad as a version (a
+	 * `- --tag` item's next item) that the text rules alone would take
+	 * for an address.
 	 */
+	if ((flags & YAML_RAN) && !(flags & (YAML_FAILED | YAML_EXEMPT)))
+		flags = 0;
 	for (int round = 1; round < MAX_ROUNDS; round++) {
-		n = pii_find(cur.buf, cur.len, &items);
+		n = find_items(cur.buf, cur.len, &items, &flags);
 		if (n) {
 			strbuf_reset(&next);
 			replace_items(cur.buf, cur.len, items, n, &next);
