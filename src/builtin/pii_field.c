@@ -127,8 +127,9 @@ size_t pii_trim_right(const char *t, size_t s, size_t e)
 	return e;
 }
 
-/* How far a reference's closing bracket is looked for. */
+/* How far a reference's closing bracket is looked for: $(cmd) can be long, {{ x }} is short. */
 #define REFERENCE_MAX 4096
+#define TEMPLATE_MAX 256
 
 /*
  * Past the byte at t[p]: past the whole ${...}, $(...) or {{ ... }} when
@@ -143,12 +144,12 @@ static size_t skip_reference(const char *t, size_t le, size_t p)
 
 	if (!curly && (t[p] != '$' || p + 1 >= le || (t[p + 1] != '(' && t[p + 1] != '{')))
 		return p + 1;
-	size_t lim = le - p > REFERENCE_MAX ? p + REFERENCE_MAX : le;
+	size_t max = curly ? TEMPLATE_MAX : REFERENCE_MAX, lim = le - p > max ? p + max : le;
 	const char *nl = memchr(t + p, '\n', lim - p);
 	if (nl)
 		lim = (size_t)(nl - t);
 	if (curly) {
-		const char *c = memmem(t + p + 2, lim - p - 2, "}}", 2);
+		const char *c = memchr(t + p + 2, '}', lim - p - 2) ? memmem(t + p + 2, lim - p - 2, "}}", 2) : NULL;
 		return c ? (size_t)(c + 2 - t) : 0;
 	}
 	char open = t[p + 1], close = open == '(' ? ')' : '}';

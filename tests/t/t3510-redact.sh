@@ -141,4 +141,21 @@ test_expect_success 'hostile input: a 4 MB line, deep nesting, many unclosed mar
 	test_cmp flow out
 '
 
+# Each of these took seconds to minutes when every open bracket of a value
+# searched the rest of it for its close.
+test_expect_success 'hostile input: values of unclosed references, flags without values' '
+	awk "BEGIN { printf \"password: \"; for (i = 0; i < 200000; i++) printf \"\\044{\"; print \"\" }" >dollar-brace &&
+	repro builtin redact dollar-brace >out &&
+	test_cmp dollar-brace out &&
+	awk "BEGIN { printf \"password=\"; for (i = 0; i < 200000; i++) printf \"\\044(\"; print \"\" }" >dollar-paren &&
+	repro builtin redact dollar-paren >out &&
+	test_cmp dollar-paren out &&
+	awk "BEGIN { for (i = 0; i < 100000; i++) printf \"token={{ --token \\\"\"; print \"\" }" >flags &&
+	repro builtin redact flags >out &&
+	test "$(lines flags)" = "$(lines out)" &&
+	awk "BEGIN { for (i = 0; i < 100000; i++) print \"password:\\n  \\\"x\" }" >quotes &&
+	repro builtin redact quotes >out &&
+	test "$(lines quotes)" = "$(lines out)"
+'
+
 test_done
