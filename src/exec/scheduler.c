@@ -77,8 +77,11 @@ static void on_output(void *ctx, struct job *job, const char *line, size_t len)
 	strbuf_release(&sb);
 	if (job->log_fd >= 0) {
 		struct strbuf lg = STRBUF_INIT;
-		log_timestamp(ts, sizeof(ts));
-		strbuf_addf(&lg, "%s ", ts);
+		/* lines a built-in (or any tool) already stamped keep their one stamp */
+		if (!log_has_timestamp(line, len)) {
+			log_timestamp(ts, sizeof(ts));
+			strbuf_addf(&lg, "%s ", ts);
+		}
 		strbuf_add(&lg, line, len);
 		strbuf_addch(&lg, '\n');
 		(void)!write_all(job->log_fd, lg.buf, lg.len);

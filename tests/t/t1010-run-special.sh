@@ -121,4 +121,27 @@ test_expect_success 'stages run in wdir; repro builtin in a cmd is this repro' '
 	test_grep "^repro " sub/v.txt
 '
 
+test_expect_success 'the log stamps each line once: lines already stamped keep their stamp' '
+	mkdir logs && cd logs && repro init >/dev/null &&
+	cat >talk.sh <<-\EOF &&
+	echo plain
+	echo "2001-02-03T04:05:06Z INFO talk: stamped" >&2
+	echo "2001-02-03T04:05:06.5+00:00 x"
+	echo "2001-02-03 not a stamp"
+	echo ok >t.txt
+	EOF
+	printf "stages:\n  talk:\n    cmd: sh talk.sh\n    deps: [talk.sh]\n    outs: [t.txt]\n" >stages.yaml &&
+	repro run >out &&
+	test_grep "^\[talk\] 2001-02-03T04:05:06Z INFO talk: stamped$" out &&
+	sed -e "/^2001-/!s/^[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z /STAMP /" \
+		.repro/logs/talk.log | sort >actual &&
+	sort >expect <<-\EOF &&
+	STAMP plain
+	2001-02-03T04:05:06Z INFO talk: stamped
+	2001-02-03T04:05:06.5+00:00 x
+	STAMP 2001-02-03 not a stamp
+	EOF
+	test_cmp expect actual
+'
+
 test_done
