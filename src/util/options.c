@@ -114,6 +114,9 @@ static int set_value(const struct option *o, const char *arg, const struct comma
 		v = strtol(arg, &end, 10);
 		if (errno || end == arg || *end || v < INT_MIN || v > INT_MAX)
 			return usage_error(help, "'%s' is not a number", arg);
+		/* every number an option takes is a count or a size */
+		if (v < 0)
+			return usage_error(help, "'%s' is negative: give a whole number of 0 or more", arg);
 		*(int *)o->value = (int)v;
 		return 0;
 	case OPTION_STRING:

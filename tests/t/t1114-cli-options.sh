@@ -25,6 +25,16 @@ test_expect_success 'run -j 0 means one stage per core, and runs' '
 	repro run -j1 >out && test_grep "nothing to do" out
 '
 
+test_expect_success 'the numbers of other options are never negative either' '
+	cd p && mkdir -p ../rem && repro remote add -d r ../rem >/dev/null &&
+	for c in "push -j -3" "pull -j -1" "fetch --jobs=-2" "gc --cloud -j -4" "metrics show --precision -1" \
+		 "params diff --precision -5" "plots -n -2"; do
+		test_expect_code 2 repro $c >out 2>err &&
+		test_grep "is negative: give a whole number of 0 or more" err || return 1
+	done &&
+	repro push -j 0 >out && repro remote remove r >/dev/null
+'
+
 test_expect_success '-C without a directory says so' '
 	test_expect_code 2 repro -C 2>err &&
 	test_grep "^repro: option .-C. needs a directory$" err
