@@ -32,7 +32,7 @@ static int name_context(const char *t, size_t before, char sep, int quoted, stru
 		q--;
 	if (sep == '=') {
 		nm->ctx = CTX_ASSIGN;
-		return q < before || q == 0 || strchr("\n;&?({,\"'`|[#", t[q - 1]);
+		return q < before || q == 0 || strchr("\n;&?({,\"'`|[#=", t[q - 1]);
 	}
 	for (;;) {
 		if (q == 0 || t[q - 1] == '\n') {
