@@ -169,6 +169,24 @@ size_t pii_find(const char *text, size_t len, struct pii_item **items)
 	return find_items(text, len, items, &flags);
 }
 
+int pii_item_redacted(const char *text, const struct pii_item *it)
+{
+	const char *p = text + it->start, *end = text + it->end;
+
+	while (p < end) {
+		while (p < end && strchr(" \t\r\n", *p))
+			p++;
+		const char *w = p;
+		while (p < end && !strchr(" \t\r\n", *p))
+			p++;
+		/* "#": put_item() keeps a line's comment mark, which inside a
+		 * block scalar is content ("# REDACTED_SECRET") */
+		if (p > w && !(p - w == 1 && *w == '#') && !memmem(w, (size_t)(p - w), "REDACTED", 8))
+			return 0;
+	}
+	return 1;
+}
+
 /* The replacement for item it of text t. */
 static void token_for(const char *t, const struct pii_item *it, struct strbuf *tok)
 {

