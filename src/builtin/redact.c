@@ -285,12 +285,11 @@ size_t redact_text(const char *text, size_t len, struct strbuf *out, struct pii_
 	 * a@b.ioREDACTED_...) can complete a pattern that was not there, and
 	 * text that did not parse may parse once redacted: look again until
 	 * nothing is found, so the output is clean and redacting it again
-	 * changes nothing. Such items are artefacts, not counted. A YAML pass
-	 * that parsed the text needs no second run: tokens keep the structure
-	 * and are never items.
+	 * changes nothing. Such items are artefacts, not counted. Text that
+	 * parsed is looked at with the YAML pass again too: an item of the
+	 * plain-text rules can span YAML syntax ("PASSWORD= x: y" is a key and
+	 * a value), so its token can change the structure around it.
 	 */
-	if ((flags & YAML_RAN) && !(flags & YAML_FAILED))
-		flags = 0;
 	for (int round = 1; round < MAX_ROUNDS; round++) {
 		n = find_items(cur.buf, cur.len, &items, &flags);
 		if (n) {
