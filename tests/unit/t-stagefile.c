@@ -174,6 +174,9 @@ static void test_errors(void)
 		     "stages.yaml:2:3: error: invalid stage name 'a@b' (names cannot be empty or hold '@', ':', '/', spaces or control characters)");
 	expect_error("foreach without do", "stages:\n  a:\n    foreach: [1]\n    cmd: x\n",
 		     "stages.yaml:3:5: error: stage 'a' has 'foreach' but no 'do'");
+	/* found by fuzzing: a do: that was not a mapping crashed */
+	expect_error("do that is a list", "stages:\n  a:\n    foreach: [x]\n    do: [echo]\n",
+		     "stages.yaml:4:9: error: stage 'a@x' must be a mapping (with at least 'cmd')");
 	expect_error("duplicate key", "stages:\n  a:\n    cmd: x\n    cmd: y\n",
 		     "stages.yaml:4:5: error: duplicate key 'cmd'");
 	expect_error("duplicate expansion", "stages:\n  a:\n    foreach: [x, x]\n    do: {cmd: y}\n",
