@@ -22,6 +22,7 @@ FUZZ_REPLAY  := $(FUZZ_ALL:%=$(BUILD)/fuzz/replay-%)
 .PHONY: fuzz fuzz-build fuzz-bins
 
 fuzz-build:
+	@command -v $(FUZZ_CC) >/dev/null || { echo "repro: make fuzz needs $(FUZZ_CC) and libclang-rt-14-dev ('sh scripts/deps.sh test' installs them)" >&2; exit 1; }
 	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=$(FUZZ_CC) OPT="-O1 -g" SAN="$(FUZZ_SAN)" fuzz-bins
 
 fuzz-bins: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
