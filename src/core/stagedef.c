@@ -20,7 +20,7 @@
 /* Stages a pipeline may hold: far beyond any real one, and a bound on what
  * a hostile file (aliases make long lists from a few bytes, and a matrix
  * multiplies them) can make every command build and check pairwise. */
-#define MAX_STAGES 10000
+#define MAX_STAGES 2000
 
 /* Reports, and returns 1, when n more stages would pass MAX_STAGES. */
 static int too_many(const struct pipeline *p, size_t n, const struct ynode *at, const char *name)
