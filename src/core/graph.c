@@ -197,7 +197,7 @@ static void add_edges_to(struct graph *g, const struct pipeline *p, const struct
 			for (size_t a = 0; a < p->n && k < n; a++)
 				if (m->seen[a] == m->stamp)
 					list[k++] = a;
-		} else {
+		} else if (n > 1) {
 			qsort(list, n, sizeof(*list), cmp_size);
 		}
 		for (size_t k = 0; k < n; k++) {
