@@ -44,7 +44,7 @@ finish() { # wait for TARGET, report it; returns non-zero when it failed
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$build/logs/$t.log")
 	rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$build/logs/$t.log")
 	rss=$(sed -n 's/^stat::peak_rss_mb: *//p' "$build/logs/$t.log")
-	units=$(ls "$build/corpus/$t" "$src/corpus/$t" 2>/dev/null | grep -vc ':$')
+	units=$(find "$build/corpus/$t" "$src/corpus/$t" -type f | wc -l)
 	crashes=$(ls "$build/crashes/$t" | wc -l)
 	printf '%-11s %10s execs %7s exec/s  peak %5s MB  corpus %5s  crashes %s\n' \
 		"$t" "${execs:-?}" "${rate:-?}" "${rss:-?}" "$units" "$crashes"
