@@ -4,6 +4,7 @@
 #   make run        install what is missing, build, run the built-in pipeline
 #   make check      install what is missing, build, run every test (prove)
 #   make check-san  the test suite again under -fsanitize=address,undefined
+#   make fuzz       build the libFuzzer targets (clang) and run each FUZZ_TIME s
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make clean
 
@@ -111,6 +112,8 @@ install: all
 	install -m 755 $(BUILD)/repro $(DESTDIR)$(BINDIR)/repro
 
 clean:
-	rm -rf build build-san repro
+	rm -rf build build-san build-fuzz repro
+
+include tests/fuzz/fuzz.mk
 
 -include $(OBJ:.o=.d)

@@ -2,8 +2,9 @@
 # Usage: scripts/deps.sh build|test
 # Installs the Debian packages repro needs when they are missing: "build" the
 # six libraries and pkg-config; "test" those plus the servers the tests start
-# (nginx with WebDAV, Slurm, munge, Ceph's RADOS Gateway, chromium). As root it
-# runs apt-get itself; otherwise it prints the exact command to run.
+# (nginx with WebDAV, Slurm, munge, Ceph's RADOS Gateway, chromium) and clang
+# with libFuzzer for `make fuzz`. As root it runs apt-get itself; otherwise it
+# prints the exact command to run.
 set -eu
 what=${1:-build}
 
@@ -16,7 +17,8 @@ for p in libgit2-dev libssl-dev libyaml-dev libcjson-dev libarchive-dev libcurl4
 	need "$p"
 done
 if [ "$what" = test ]; then
-	for p in perl git curl python3 nginx libnginx-mod-http-dav-ext slurm-wlm munge zstd; do
+	# clang and its sanitizer/libFuzzer runtimes: make fuzz (tests/fuzz/)
+	for p in perl git curl python3 nginx libnginx-mod-http-dav-ext slurm-wlm munge zstd clang libclang-rt-14-dev; do
 		need "$p"
 	done
 fi

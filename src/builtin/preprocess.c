@@ -24,6 +24,7 @@
 #include "builtin/linemap.h"
 #include "builtin/params.h"
 #include "builtin/pool.h"
+#include "builtin/preprocess.h"
 #include "builtin/prompt.h"
 #include "builtin/redact.h"
 #include "util/error.h"
@@ -388,6 +389,50 @@ static int run(struct pre *p, const char *in, const char *out, const char *meta,
 		p->kept, p->total, why.len ? why.buf : "none rejected", p->files_redacted, out);
 	strbuf_release(&why);
 	return 0;
+}
+
+/* The transform alone: settings and the params tree they point into. */
+struct preprocess {
+	struct pre pre;    /* the settings (its outputs are never opened) */
+	struct sparams pr; /* the params file, which pre's lists point into */
+};
+
+struct preprocess *preprocess_open(const char *params_file)
+{
+	struct preprocess *p = xcalloc(1, sizeof(*p));
+
+	if (load_params(&p->pre, &p->pr, params_file, 1) < 0) {
+		preprocess_close(p);
+		return NULL;
+	}
+	return p;
+}
+
+void preprocess_close(struct preprocess *p)
+{
+	if (!p)
+		return;
+	release(&p->pre);
+	sparams_release(&p->pr);
+	free(p);
+}
+
+const char *preprocess_record(const struct preprocess *p, const char *line, size_t len, struct strbuf *out)
+{
+	struct slot s;
+	char *copy = xmalloc(len + 1);
+
+	memcpy(copy, line, len);
+	copy[len] = '\0';
+	memset(&s, 0, sizeof(s));
+	prepare(NULL, &s, copy, len, 1);
+	map((void *)&p->pre, &s);
+	if (s.reason == R_KEPT)
+		strbuf_addbuf(out, &s.record);
+	const char *why = s.reason == R_KEPT ? "kept" : reason_names[s.reason];
+	release_slot(&s);
+	free(copy);
+	return why;
 }
 
 int builtin_preprocess(int argc, char **argv)

@@ -183,6 +183,24 @@ size_t pii_find(const char *text, size_t len, struct pii_item **items)
 	return find_items(text, len, items, &flags);
 }
 
+int pii_item_redacted(const char *text, const struct pii_item *it)
+{
+	const char *p = text + it->start, *end = text + it->end;
+
+	while (p < end) {
+		while (p < end && strchr(" \t\r\n", *p))
+			p++;
+		const char *w = p;
+		while (p < end && !strchr(" \t\r\n", *p))
+			p++;
+		/* "#": put_item() keeps a line's comment mark, which inside a
+		 * block scalar is content ("# REDACTED_SECRET") */
+		if (p > w && !(p - w == 1 && *w == '#') && !memmem(w, (size_t)(p - w), "REDACTED", 8))
+			return 0;
+	}
+	return 1;
+}
+
 /* The replacement for item it of text t. */
 static void token_for(const char *t, const struct pii_item *it, struct strbuf *tok)
 {
@@ -281,14 +299,11 @@ size_t redact_text(const char *text, size_t len, struct strbuf *out, struct pii_
 	 * a@b.ioREDACTED_...) can complete a pattern that was not there, and
 	 * text that did not parse may parse once redacted: look again until
 	 * nothing is found, so the output is clean and redacting it again
-	 * changes nothing. Such items are artefacts, not counted. A YAML pass
-	 * that parsed the text needs no second run (tokens keep the structure
-	 * and are never items), unless it kept a dotted quad as a version (a
-	 * `- --tag` item's next item) that the text rules alone would take
-	 * for an address.
+	 * changes nothing. Such items are artefacts, not counted. Text that
+	 * parsed is looked at with the YAML pass again too: an item of the
+	 * plain-text rules can span YAML syntax ("PASSWORD= x: y" is a key and
+	 * a value), so its token can change the structure around it.
 	 */
-	if ((flags & YAML_RAN) && !(flags & (YAML_FAILED | YAML_EXEMPT)))
-		flags = 0;
 	for (int round = 1; round < MAX_ROUNDS; round++) {
 		n = find_items(cur.buf, cur.len, &items, &flags);
 		if (n) {

@@ -53,6 +53,14 @@ struct pii_counts {
 size_t pii_find(const char *text, size_t len, struct pii_item **items);
 
 /*
+ * True when item it of text is already redacted: every word (run of
+ * non-blank bytes) in it holds "REDACTED", or is the '#' that redaction
+ * keeps at the start of a line. pii_find() still reports such text by its
+ * position (a Secret's block scalar redacted line by line), which is no leak.
+ */
+int pii_item_redacted(const char *text, const struct pii_item *it);
+
+/*
  * Appends the redacted text to out and adds the items found to counts (which
  * may be NULL). Returns the number of items redacted.
  */

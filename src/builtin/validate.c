@@ -44,27 +44,6 @@ static void prepare(void *ctx, void *arg, char *line, size_t len, size_t lineno)
 	record_parse(&s->r, line, len);
 }
 
-/*
- * True when every word (run of non-blank bytes) of the item holds
- * "REDACTED": a value already replaced by preprocess, which pii_find may
- * still report by position (a Secret's block scalar redacted line by line).
- */
-static int already_redacted(const char *text, const struct pii_item *it)
-{
-	const char *p = text + it->start, *end = text + it->end;
-
-	while (p < end) {
-		while (p < end && strchr(" \t\r\n", *p))
-			p++;
-		const char *w = p;
-		while (p < end && !strchr(" \t\r\n", *p))
-			p++;
-		if (p > w && !memmem(w, (size_t)(p - w), "REDACTED", 8))
-			return 0;
-	}
-	return 1;
-}
-
 /* True when text holds PII or a secret that is not already redacted. */
 static int has_pii(const char *text, size_t len)
 {
@@ -73,7 +52,7 @@ static int has_pii(const char *text, size_t len)
 	int leak = 0;
 
 	for (size_t i = 0; i < n && !leak; i++)
-		leak = !already_redacted(text, &items[i]);
+		leak = !pii_item_redacted(text, &items[i]);
 	free(items);
 	return leak;
 }

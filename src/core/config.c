@@ -99,16 +99,11 @@ static cJSON *file_stamp(const char *path)
 	return a;
 }
 
-/* 1 when the cache matches both files and is not racy, loading its entries. */
-static int load_cache(struct config *c, const cJSON *stamps)
+int config_cache_parse(struct config *c, const char *buf, size_t len, const cJSON *stamps)
 {
-	struct strbuf sb = STRBUF_INIT;
 	int ok = 0;
 
-	if (strbuf_read_file(&sb, c->cache_path, 1u << 20) < 0)
-		return 0;
-	cJSON *root = cJSON_ParseWithLength(sb.buf, sb.len);
-	strbuf_release(&sb);
+	cJSON *root = cJSON_ParseWithLength(buf, len);
 	cJSON *ver = cJSON_GetObjectItemCaseSensitive(root, "version");
 	cJSON *written = cJSON_GetObjectItemCaseSensitive(root, "written");
 	cJSON *entries = cJSON_GetObjectItemCaseSensitive(root, "entries");
@@ -129,6 +124,18 @@ static int load_cache(struct config *c, const cJSON *stamps)
 	ok = 1;
 done:
 	cJSON_Delete(root);
+	return ok;
+}
+
+/* 1 when the cache matches both files and is not racy, loading its entries. */
+static int load_cache(struct config *c, const cJSON *stamps)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	if (strbuf_read_file(&sb, c->cache_path, 1u << 20) < 0)
+		return 0;
+	int ok = config_cache_parse(c, sb.buf, sb.len, stamps);
+	strbuf_release(&sb);
 	return ok;
 }
 

@@ -25,6 +25,7 @@
 
 #include <stddef.h>
 
+struct cJSON;
 struct git_config;
 
 struct config_entry {
@@ -51,6 +52,15 @@ char *config_get(const struct config *c, const char *key);
 int config_get_int(const struct config *c, const char *key, int def, int *out);
 /* Sets (value != NULL) or removes (value == NULL) a key in one file. */
 int config_set(struct config *c, const char *key, const char *value, int local);
+/*
+ * Loads c's entries from the text of a config.cache (buf, len bytes) when
+ * it is one for the files whose stamps (an array of two [dev, ino, size,
+ * mtime_ns, ctime_ns] arrays: config, then config.local) are given and was
+ * written late enough to trust. Returns 1 when loaded, 0 when the text is
+ * not a usable cache (c then holds no entries and libgit2 must read the
+ * files). What config_open() does with the file; apart for the fuzzer.
+ */
+int config_cache_parse(struct config *c, const char *buf, size_t len, const struct cJSON *stamps);
 /* Calls fn for every entry whose key matches the POSIX extended regular
  * expression (NULL: every entry), project file first, in file order; stops at
  * the first non-zero return and returns it. */

@@ -8,20 +8,87 @@
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
-static int overlaps(const char *a, const char *b)
+/*
+ * Every check and edge below is a question about paths: is this path an
+ * out, is one inside it, is it inside one. They are answered from one
+ * array of all outs sorted by path, so a pipeline of thousands of stages
+ * (or a hostile one) costs n log n and the edges, not a pairwise scan.
+ */
+struct outref {
+	const char *path; /* the out's normalised path */
+	size_t stage;     /* index of its stage */
+	size_t out;       /* index in the stage's outs */
+};
+
+struct outindex {
+	struct outref *v; /* sorted by path, then declaration order */
+	size_t n;
+};
+
+static int outref_cmp(const void *a, const void *b)
 {
-	return path_is_inside(a, b) || path_is_inside(b, a);
+	const struct outref *x = a, *y = b;
+	int c = strcmp(x->path, y->path);
+
+	if (c)
+		return c;
+	if (x->stage != y->stage)
+		return x->stage < y->stage ? -1 : 1;
+	return x->out < y->out ? -1 : x->out > y->out;
 }
 
-static void add_edge(struct graph *g, size_t from, size_t to)
+static void outindex_build(struct outindex *ix, const struct pipeline *p)
 {
-	for (size_t k = 0; k < g->nup[to]; k++)
-		if (g->up[to][k] == from)
-			return;
-	g->up[to] = xrealloc(g->up[to], (g->nup[to] + 1) * sizeof(size_t));
-	g->up[to][g->nup[to]++] = from;
-	g->down[from] = xrealloc(g->down[from], (g->ndown[from] + 1) * sizeof(size_t));
-	g->down[from][g->ndown[from]++] = to;
+	size_t n = 0;
+
+	for (size_t i = 0; i < p->n; i++)
+		n += p->stages[i].nouts;
+	ix->v = xcalloc(n + 1, sizeof(*ix->v));
+	ix->n = 0;
+	for (size_t i = 0; i < p->n; i++)
+		for (size_t o = 0; o < p->stages[i].nouts; o++)
+			ix->v[ix->n++] = (struct outref){ p->stages[i].outs[o].path, i, o };
+	qsort(ix->v, ix->n, sizeof(*ix->v), outref_cmp);
+}
+
+/* s compared with the first len bytes of key, as strcmp would order them. */
+static int cmp_key(const char *s, const char *key, size_t len)
+{
+	int c = strncmp(s, key, len);
+
+	return c ? c : s[len] != '\0';
+}
+
+/* The first out whose path is not below key[0..len) in sort order. */
+static size_t lower_bound(const struct outindex *ix, const char *key, size_t len)
+{
+	size_t lo = 0, hi = ix->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (cmp_key(ix->v[mid].path, key, len) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The first out whose path is exactly key[0..len), or ix->n. */
+static size_t find_exact(const struct outindex *ix, const char *key, size_t len)
+{
+	size_t i = lower_bound(ix, key, len);
+
+	return i < ix->n && !cmp_key(ix->v[i].path, key, len) ? i : ix->n;
+}
+
+/* Appending to up/down lists: capacity doubles at each power of two, so
+ * a stage with many neighbours costs no quadratic copying. */
+static void push_index(size_t **v, size_t *n, size_t x)
+{
+	if (*n == 0 || (*n & (*n - 1)) == 0)
+		*v = xrealloc(*v, (*n ? 2 * *n : 1) * sizeof(**v));
+	(*v)[(*n)++] = x;
 }
 
 /* Reports out y of stage s repeating its out x. */
@@ -43,42 +110,168 @@ static int listed_twice(const struct pipeline *p, const struct stage *s, const s
 }
 
 /* Outs must not collide: the same path twice, or one inside another. */
-static int check_outs(const struct pipeline *p)
+static int check_outs(const struct pipeline *p, const struct outindex *ix)
 {
 	int ret = 0;
 
+	for (size_t k = 0; k < ix->n; k++) {
+		const struct outref *r = &ix->v[k];
+		const struct stage *b = &p->stages[r->stage];
+		const struct stage_out *y = &b->outs[r->out];
+		/* a path declared twice: report each later one against the first */
+		size_t first = find_exact(ix, r->path, strlen(r->path));
+		if (first != k && ix->v[first].stage == r->stage) {
+			ret = listed_twice(p, b, &b->outs[ix->v[first].out], y);
+		} else if (first != k) {
+			const struct stage *a = &p->stages[ix->v[first].stage];
+			ret = error_at(p->file, y->line, y->col,
+				       "'%s' is an out of both stage '%s' (line %d) and stage '%s'; "
+				       "one path can have only one producer",
+				       y->path, a->name, a->outs[ix->v[first].out].line, b->name);
+		}
+		/* an out below another: look each parent directory up */
+		for (const char *sl = strchr(r->path, '/'); sl; sl = strchr(sl + 1, '/')) {
+			size_t o = find_exact(ix, r->path, (size_t)(sl - r->path));
+			if (o == ix->n)
+				continue;
+			const struct stage *a = &p->stages[ix->v[o].stage];
+			ret = error_at(p->file, y->line, y->col, "out '%s' of stage '%s' is inside out '%s' of stage '%s'",
+				       y->path, b->name, ix->v[o].path, a->name);
+		}
+	}
 	for (size_t i = 0; i < p->n; i++) {
 		const struct stage *a = &p->stages[i];
-		for (size_t oi = 0; oi < a->nouts; oi++) {
-			const struct stage_out *x = &a->outs[oi];
-			for (size_t j = i; j < p->n; j++) {
-				const struct stage *b = &p->stages[j];
-				for (size_t oj = (i == j ? oi + 1 : 0); oj < b->nouts; oj++) {
-					const struct stage_out *y = &b->outs[oj];
-					if (!strcmp(x->path, y->path) && i == j)
-						ret = listed_twice(p, a, x, y);
-					else if (!strcmp(x->path, y->path))
-						ret = error_at(p->file, y->line, y->col,
-							       "'%s' is an out of both stage '%s' (line %d) and stage '%s'; "
-							       "one path can have only one producer",
-							       y->path, a->name, x->line, b->name);
-					else if (overlaps(x->path, y->path)) {
-						const struct stage_out *in = path_is_inside(x->path, y->path) ? x : y;
-						const struct stage_out *outer = in == x ? y : x;
-						const struct stage *sin = in == x ? a : b, *sout = in == x ? b : a;
-						ret = error_at(p->file, in->line, in->col,
-							       "out '%s' of stage '%s' is inside out '%s' of stage '%s'",
-							       in->path, sin->name, outer->path, sout->name);
-					}
-				}
-			}
-			for (size_t d = 0; d < a->ndeps; d++)
-				if (!a->deps[d].is_url && !strcmp(a->deps[d].path, x->path))
-					ret = error_at(p->file, a->deps[d].line, a->deps[d].col,
-						       "'%s' is both a dep and an out of stage '%s'", x->path, a->name);
+		for (size_t d = 0; d < a->ndeps; d++) {
+			const struct stage_dep *dep = &a->deps[d];
+			if (dep->is_url)
+				continue;
+			for (size_t o = find_exact(ix, dep->path, strlen(dep->path));
+			     o < ix->n && !strcmp(ix->v[o].path, dep->path); o++)
+				if (ix->v[o].stage == i)
+					ret = error_at(p->file, dep->line, dep->col,
+						       "'%s' is both a dep and an out of stage '%s'", dep->path, a->name);
 		}
 	}
 	return ret;
+}
+
+/* Marks kept while the edges into stage b are found. */
+struct edgemarks {
+	size_t *linked; /* linked[a] == b + 1: a is upstream of b already */
+	size_t *seen;   /* seen[a] == stamp: a produces the dep being looked at */
+	size_t stamp;   /* one per dep looked at, from 1 */
+};
+
+static void consider(struct edgemarks *m, size_t a, size_t b, size_t **list, size_t *n)
+{
+	if (a == b || m->linked[a] == b + 1 || m->seen[a] == m->stamp)
+		return;
+	m->seen[a] = m->stamp;
+	push_index(list, n, a);
+}
+
+/* Appends to the list the stages (other than b, and not upstream of it
+ * yet) with an out at, above or below path, once each. */
+static void producers(const struct outindex *ix, const char *path, size_t b, struct edgemarks *m,
+		      size_t **list, size_t *n)
+{
+	size_t len = strlen(path);
+
+	/* outs that are the path or a directory holding it */
+	for (size_t end = 0; end <= len; end++) {
+		if (end < len && path[end] != '/')
+			continue;
+		for (size_t o = find_exact(ix, path, end); o < ix->n && !cmp_key(ix->v[o].path, path, end); o++)
+			consider(m, ix->v[o].stage, b, list, n);
+	}
+	/* outs inside the path: those sorting after "path/" and starting with it */
+	char *pre = xasprintf("%s/", path);
+	for (size_t o = lower_bound(ix, pre, len + 1); o < ix->n && !strncmp(ix->v[o].path, pre, len + 1); o++)
+		consider(m, ix->v[o].stage, b, list, n);
+	free(pre);
+}
+
+static int cmp_size(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Edges are what a pipeline's size costs: thousands of stages each
+ * depending on thousands of outs (a few lines of YAML with aliases and a
+ * matrix) would take gigabytes. Real pipelines are sparse; past this many
+ * the file is refused.
+ */
+#define MAX_EDGES 4000000
+
+/* The edges into b: for each dep in order, the stages producing it in
+ * declaration order (as a pairwise scan would add them). Counts them in
+ * *nedges; -1 when that passes MAX_EDGES. */
+static int add_edges_to(struct graph *g, const struct pipeline *p, const struct outindex *ix, size_t b,
+			struct edgemarks *m, size_t *nedges)
+{
+	size_t *list = NULL, n = 0;
+
+	for (size_t d = 0; d < p->stages[b].ndeps; d++) {
+		if (p->stages[b].deps[d].is_url)
+			continue;
+		n = 0;
+		m->stamp++;
+		producers(ix, p->stages[b].deps[d].path, b, m, &list, &n);
+		if (n > 1 && n * 16 > p->n) {
+			/* many: picking them out of all stages in order beats sorting */
+			size_t k = 0;
+			for (size_t a = 0; a < p->n && k < n; a++)
+				if (m->seen[a] == m->stamp)
+					list[k++] = a;
+		} else if (n > 1) {
+			qsort(list, n, sizeof(*list), cmp_size);
+		}
+		if ((*nedges += n) > MAX_EDGES) {
+			free(list);
+			return -1;
+		}
+		for (size_t k = 0; k < n; k++) {
+			m->linked[list[k]] = b + 1;
+			push_index(&g->up[b], &g->nup[b], list[k]);
+			push_index(&g->down[list[k]], &g->ndown[list[k]], b);
+		}
+	}
+	free(list);
+	return 0;
+}
+
+/* A binary min-heap of stage indices: Kahn's algorithm takes the
+ * earliest-declared ready stage each time. */
+static void heap_push(size_t *h, size_t *n, size_t x)
+{
+	size_t i = (*n)++;
+
+	for (; i && h[(i - 1) / 2] > x; i = (i - 1) / 2)
+		h[i] = h[(i - 1) / 2];
+	h[i] = x;
+}
+
+static size_t heap_pop(size_t *h, size_t *n)
+{
+	size_t top = h[0], x = h[--*n], i = 0;
+
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= *n)
+			break;
+		if (c + 1 < *n && h[c + 1] < h[c])
+			c++;
+		if (h[c] >= x)
+			break;
+		h[i] = h[c];
+		i = c;
+	}
+	if (*n)
+		h[i] = x;
+	return top;
 }
 
 /* Reports one cycle among the stages left unsorted (indeg > 0). */
@@ -123,6 +316,8 @@ static int report_cycle(const struct graph *g, const struct pipeline *p, const s
 
 int graph_build(struct graph *g, const struct pipeline *p)
 {
+	struct outindex ix;
+
 	memset(g, 0, sizeof(*g));
 	g->n = p->n;
 	g->up = xcalloc(p->n + 1, sizeof(*g->up));
@@ -130,40 +325,41 @@ int graph_build(struct graph *g, const struct pipeline *p)
 	g->down = xcalloc(p->n + 1, sizeof(*g->down));
 	g->ndown = xcalloc(p->n + 1, sizeof(*g->ndown));
 	g->order = xcalloc(p->n + 1, sizeof(*g->order));
-	if (check_outs(p) < 0)
+	outindex_build(&ix, p);
+	if (check_outs(p, &ix) < 0) {
+		free(ix.v);
 		return -1;
-	for (size_t b = 0; b < p->n; b++)
-		for (size_t d = 0; d < p->stages[b].ndeps; d++) {
-			const struct stage_dep *dep = &p->stages[b].deps[d];
-			if (dep->is_url)
-				continue;
-			for (size_t a = 0; a < p->n; a++)
-				for (size_t o = 0; o < p->stages[a].nouts; o++)
-					if (a != b && overlaps(dep->path, p->stages[a].outs[o].path))
-						add_edge(g, a, b);
-		}
+	}
+	struct edgemarks m = { xcalloc(p->n + 1, sizeof(size_t)), xcalloc(p->n + 1, sizeof(size_t)), 0 };
+	size_t nedges = 0;
+	int too_many = 0;
+	for (size_t b = 0; b < p->n && !too_many; b++)
+		too_many = add_edges_to(g, p, &ix, b, &m, &nedges) < 0;
+	free(m.linked);
+	free(m.seen);
+	free(ix.v);
+	if (too_many)
+		return error("%s: the stages depend on each other's outs more than %d times in all; "
+			     "a pipeline this dense is refused (depend on a directory of outs instead)",
+			     p->file, MAX_EDGES);
 
 	/* Kahn's algorithm, always taking the earliest-declared ready stage so
 	 * the order is stable and matches the file where the graph allows. */
-	size_t *indeg = xcalloc(p->n + 1, sizeof(size_t)), done = 0;
-	unsigned char *placed = xcalloc(p->n + 1, 1);
+	size_t *indeg = xcalloc(p->n + 1, sizeof(size_t)), *heap = xcalloc(p->n + 1, sizeof(size_t));
+	size_t done = 0, nheap = 0;
 	for (size_t i = 0; i < p->n; i++)
-		indeg[i] = g->nup[i];
-	while (done < p->n) {
-		size_t i;
-		for (i = 0; i < p->n; i++)
-			if (!placed[i] && !indeg[i])
-				break;
-		if (i == p->n)
-			break;
-		placed[i] = 1;
+		if (!(indeg[i] = g->nup[i]))
+			heap_push(heap, &nheap, i);
+	while (nheap) {
+		size_t i = heap_pop(heap, &nheap);
 		g->order[done++] = i;
 		for (size_t k = 0; k < g->ndown[i]; k++)
-			indeg[g->down[i][k]]--;
+			if (!--indeg[g->down[i][k]])
+				heap_push(heap, &nheap, g->down[i][k]);
 	}
 	int ret = done == p->n ? 0 : report_cycle(g, p, indeg);
 	free(indeg);
-	free(placed);
+	free(heap);
 	return ret;
 }
 

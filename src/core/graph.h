@@ -21,6 +21,7 @@ struct graph {
 	size_t *order;     /* all stages, upstream before downstream; ties in declaration order */
 };
 
+/* Returns 0, or -1 after reporting; either way g is released with graph_release(). */
 int graph_build(struct graph *g, const struct pipeline *p);
 void graph_release(struct graph *g);
 /* Sets mark[i] = 1 for stage i and everything upstream (with_up) or downstream of it. */

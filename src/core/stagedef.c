@@ -17,6 +17,23 @@
 #include "util/suggest.h"
 #include "util/xalloc.h"
 
+/* Stages a pipeline may hold: beyond real ones (a 100 x 100 matrix fits,
+ * and 10,000 stages load and check in a quarter of a second), and a bound
+ * on what a hostile file (aliases make long lists from a few bytes, and a
+ * matrix multiplies them) makes every command build; graph.c bounds the
+ * edges between them too. */
+#define MAX_STAGES 20000
+
+/* Reports, and returns 1, when n more stages would pass MAX_STAGES. */
+static int too_many(const struct pipeline *p, size_t n, const struct ynode *at, const char *name)
+{
+	if (n <= MAX_STAGES - p->n)
+		return 0;
+	error_at(p->file, at->line, at->col, "stage '%s' expands to more stages than the %d a pipeline may hold",
+		 name, MAX_STAGES);
+	return 1;
+}
+
 static int valid_stage_name(const char *name)
 {
 	if (!*name || *name == '-' || *name == '.')
@@ -127,6 +144,10 @@ static void expand_foreach(struct pipeline *p, const char *name, const struct yn
 		ytree_free(items);
 		return;
 	}
+	if (too_many(p, items->n, fe, name)) {
+		ytree_free(items);
+		return;
+	}
 	cJSON *all = ytree_to_json(items);
 	size_t idx = 0;
 	for (cJSON *it = all->child; it; it = it->next, idx++) {
@@ -168,6 +189,7 @@ static void expand_matrix(struct pipeline *p, const char *name, const struct yno
 	}
 	cJSON *axes = ytree_to_json(m);
 	size_t naxes = m->n, *pos = xcalloc(naxes, sizeof(size_t)), *len = xcalloc(naxes, sizeof(size_t));
+	size_t combos = 1;
 	for (size_t a = 0; a < naxes; a++) {
 		cJSON *ax = cJSON_GetArrayItem(axes, (int)a);
 		if (!cJSON_IsArray(ax) || !cJSON_GetArraySize(ax)) {
@@ -176,6 +198,10 @@ static void expand_matrix(struct pipeline *p, const char *name, const struct yno
 			goto done;
 		}
 		len[a] = (size_t)cJSON_GetArraySize(ax);
+		/* both factors are at most MAX_STAGES: no overflow */
+		combos = len[a] > MAX_STAGES ? MAX_STAGES + 1 : combos * len[a];
+		if (too_many(p, combos, mx, name))
+			goto done;
 	}
 	const char *const drop[] = { "matrix", "vars" };
 	struct ynode *body = body_without(def, drop, 2);
@@ -229,6 +255,8 @@ void expand_definition(struct pipeline *p, const struct ynode *key, const struct
 		error_at(p->file, def->line, def->col, "stage '%s' must be a mapping (with at least 'cmd')", name);
 		return;
 	}
+	if (too_many(p, 1, key, name))
+		return;
 	struct tmpl_ctx ctx = { .file = p->file, .stage = name };
 	const struct ynode *sv = ytree_get(def, "vars");
 	if (sv) {

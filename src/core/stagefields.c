@@ -411,6 +411,9 @@ int stage_from_node(struct stage *s, const char *name, const struct ynode *body,
 	int ret = 0;
 
 	memset(s, 0, sizeof(*s));
+	/* a foreach's do: (or an interpolated body) may be anything */
+	if (body->type != YNODE_MAP)
+		return error_at(file, body->line, body->col, "stage '%s' must be a mapping (with at least 'cmd')", name);
 	s->name = xstrdup(name);
 	s->line = body->line;
 	s->col = body->col;

@@ -197,7 +197,12 @@ struct ynode *ynode_from_json(const cJSON *v, int line, int col)
 		return n;
 	}
 	n->type = YNODE_SCALAR;
-	json_scalar_text(v, &sb);
+	if (cJSON_IsNumber(v) && !isfinite(v->valuedouble))
+		/* YAML's spelling, which reads back as the same number ("inf"
+		 * would read back as a string) */
+		strbuf_addstr(&sb, isnan(v->valuedouble) ? ".nan" : v->valuedouble > 0 ? ".inf" : "-.inf");
+	else
+		json_scalar_text(v, &sb);
 	/* strings stay strings; numbers, booleans and null keep their type */
 	n->plain = !cJSON_IsString(v);
 	n->len = sb.len;

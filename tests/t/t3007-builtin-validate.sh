@@ -53,4 +53,20 @@ test_expect_success 'log_violations limits the log, not the counts' '
 	cmp schema.json s2.json
 '
 
+test_expect_success 'a Secret preprocess redacted line by line, comment lines included, is no leak' '
+	perl -MJSON::PP -e "
+		print JSON::PP->new->canonical->encode({path => q(gpu-secret.yaml), license => q(MIT),
+			repo => q(o/r), hexsha => q(x), content => qq(apiVersion: v1\nkind: Secret\n) .
+			qq(metadata:\n  name: gpu-creds\nstringData:\n  run.sh: |\n    #!/bin/sh\n) .
+			qq(    # start the gpu server\n    exec server --token hunter2\n)}), qq(\n)
+	" >raw.jsonl &&
+	printf "preprocess:\n  min_size: 0\n" >pre.yaml &&
+	repro builtin preprocess --params pre.yaml --in raw.jsonl --out redacted.jsonl \
+		--meta meta.jsonl --report pre.json 2>err &&
+	test_grep "# REDACTED_SECRET" redacted.jsonl &&
+	! grep hunter2 redacted.jsonl &&
+	repro builtin validate --in redacted.jsonl --out s3.json --params /dev/null 2>err &&
+	test_grep "\"valid\": 1," s3.json
+'
+
 test_done

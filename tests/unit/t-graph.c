@@ -94,9 +94,39 @@ static void test_errors(void)
 		     "stages.yaml:2:22: error: 'f' is both a dep and an out of stage 'a'");
 }
 
+/* The edges come from an index of outs sorted by path; the lists keep
+ * declaration order all the same. */
+static void test_edge_order(void)
+{
+	struct pipeline p;
+	struct graph g;
+	struct strbuf err = STRBUF_INIT;
+	const char *y =
+		"stages:\n"
+		"  z:    {cmd: z, outs: [d/z]}\n"
+		"  a:    {cmd: a, outs: [d/a/deep]}\n"
+		"  top:  {cmd: t, outs: [e]}\n"
+		"  use:  {cmd: u, deps: [e/f, d, d/z]}\n"
+		"  use2: {cmd: v, deps: [d/a/deep/x]}\n";
+
+	ok(build(y, &p, &g, &err) == 0, "graph builds");
+	ok(g.nup[3] == 3 && g.up[3][0] == 2 && g.up[3][1] == 0 && g.up[3][2] == 1,
+	   "use: the dep inside an out, then the outs inside a dep in declaration order, once each");
+	ok(g.nup[4] == 1 && g.up[4][0] == 1, "use2: a dep inside a nested out");
+	ok(g.ndown[0] == 1 && g.ndown[1] == 2 && g.down[1][0] == 3 && g.down[1][1] == 4, "down lists");
+	graph_release(&g);
+	pipeline_release(&p);
+	strbuf_release(&err);
+	expect_error("three producers, each later one named against the first",
+		     "stages:\n  a: {cmd: x, outs: [o]}\n  b: {cmd: y, outs: [o]}\n  c: {cmd: z, outs: [o]}\n",
+		     "stages.yaml:3:22: error: 'o' is an out of both stage 'a' (line 2) and stage 'b'; one path can have only one producer\n"
+		     "stages.yaml:4:22: error: 'o' is an out of both stage 'a' (line 2) and stage 'c'; one path can have only one producer");
+}
+
 int main(void)
 {
 	test_order();
 	test_errors();
+	test_edge_order();
 	return done_testing();
 }

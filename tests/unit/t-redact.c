@@ -208,6 +208,17 @@ static void test_secret_data(void)
 	REDACTS("kind: ConfigMap\ndata:\n  a: b\n---\nkind: Secret\ndata:\n  a: b\n",
 		"kind: ConfigMap\ndata:\n  a: b\n---\nkind: Secret\ndata:\n  a: REDACTED_SECRET\n");
 	REDACTS("kind: Secret\ndata:\n  a: b\n---\n[unclosed\n", "kind: Secret\ndata:\n  a: REDACTED_SECRET\n---\n[unclosed\n");
+	/* found by fuzzing: the assignment's value spans ": ", so its token
+	 * turns a key and a value into one scalar, itself Secret data */
+	REDACTS("kind: Secret\nstringData:\n PASSWORD= pw7 x: y\n", "kind: Secret\nstringData:\n REDACTED_SECRET\n");
+	/* found by fuzzing: a block line starting with '#' keeps its mark */
+	const char *hashed = "kind: Secret\nstringData:\n  a: |\n    line1\n    # two words\n";
+	REDACTS(hashed, "kind: Secret\nstringData:\n  a: |\n    REDACTED_SECRET\n    # REDACTED_SECRET\n");
+	struct pii_item *items;
+	const char *red = redact(hashed, NULL);
+	size_t n = pii_find(red, strlen(red), &items);
+	ok(n == 1 && pii_item_redacted(red, &items[0]), "that block is reported by position, and as already redacted");
+	free(items);
 }
 
 static void test_secret_values(void)

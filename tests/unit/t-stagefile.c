@@ -174,6 +174,18 @@ static void test_errors(void)
 		     "stages.yaml:2:3: error: invalid stage name 'a@b' (names cannot be empty or hold '@', ':', '/', spaces or control characters)");
 	expect_error("foreach without do", "stages:\n  a:\n    foreach: [1]\n    cmd: x\n",
 		     "stages.yaml:3:5: error: stage 'a' has 'foreach' but no 'do'");
+	/* a few bytes of aliases would make a million stages */
+	struct strbuf big = STRBUF_INIT;
+	strbuf_addstr(&big, "stages:\n  m:\n    matrix:\n      a: &l [0");
+	for (int i = 1; i < 100; i++)
+		strbuf_addf(&big, ",%d", i);
+	strbuf_addstr(&big, "]\n      b: *l\n      c: *l\n    cmd: x\n");
+	expect_error("a matrix past the stage limit", big.buf,
+		     "stages.yaml:4:7: error: stage 'm' expands to more stages than the 2000 a pipeline may hold");
+	strbuf_release(&big);
+	/* found by fuzzing: a do: that was not a mapping crashed */
+	expect_error("do that is a list", "stages:\n  a:\n    foreach: [x]\n    do: [echo]\n",
+		     "stages.yaml:4:9: error: stage 'a@x' must be a mapping (with at least 'cmd')");
 	expect_error("duplicate key", "stages:\n  a:\n    cmd: x\n    cmd: y\n",
 		     "stages.yaml:4:5: error: duplicate key 'cmd'");
 	expect_error("duplicate expansion", "stages:\n  a:\n    foreach: [x, x]\n    do: {cmd: y}\n",
