@@ -331,17 +331,16 @@ int graph_build(struct graph *g, const struct pipeline *p)
 		return -1;
 	}
 	struct edgemarks m = { xcalloc(p->n + 1, sizeof(size_t)), xcalloc(p->n + 1, sizeof(size_t)), 0 };
-	size_t nedges = 0;
-	int too_many = 0;
-	for (size_t b = 0; b < p->n && !too_many; b++)
-		too_many = add_edges_to(g, p, &ix, b, &m, &nedges) < 0;
+	size_t nedges = 0, b = 0;
+	while (b < p->n && add_edges_to(g, p, &ix, b, &m, &nedges) == 0)
+		b++;
 	free(m.linked);
 	free(m.seen);
 	free(ix.v);
-	if (too_many)
-		return error("%s: the stages depend on each other's outs more than %d times in all; "
-			     "a pipeline this dense is refused (depend on a directory of outs instead)",
-			     p->file, MAX_EDGES);
+	if (b < p->n)
+		return error_at(p->file, p->stages[b].line, p->stages[b].col,
+				"with stage '%s' the stages depend on each other's outs more than %d times "
+				"in all; a pipeline this dense is refused", p->stages[b].name, MAX_EDGES);
 
 	/* Kahn's algorithm, always taking the earliest-declared ready stage so
 	 * the order is stable and matches the file where the graph allows. */

@@ -1,6 +1,7 @@
 /* The stage graph: edges, order, and the errors DVC reports. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "capture.h"
@@ -123,10 +124,47 @@ static void test_edge_order(void)
 		     "stages.yaml:4:22: error: 'o' is an out of both stage 'a' (line 2) and stage 'c'; one path can have only one producer");
 }
 
+/* A matrix of 2,001 producers under one directory and 2,001 consumers of
+ * that directory: 4,004,001 edges, past the bound, refused in one line. A
+ * sparse pipeline of 10,000 stages builds. */
+static void test_edge_bound(void)
+{
+	struct pipeline p;
+	struct graph g = { 0 };
+	struct strbuf y = STRBUF_INIT, err = STRBUF_INIT;
+
+	strbuf_addstr(&y, "stages:\n  make:\n    matrix:\n      i: &l [0");
+	for (int i = 1; i <= 2000; i++)
+		strbuf_addf(&y, ",%d", i);
+	strbuf_addstr(&y, "]\n    cmd: m\n    outs:\n      - o/${item.i}\n"
+			  "  use:\n    matrix:\n      i: *l\n    cmd: u\n    deps: [o]\n"
+			  "    outs:\n      - u/${item.i}\n");
+	ok(build(y.buf, &p, &g, &err) < 0, "a graph past 4 million edges is refused");
+	is_str(err.buf, "stages.yaml:8:3: error: with stage 'use@1999' the stages depend on each other's "
+	       "outs more than 4000000 times in all; a pipeline this dense is refused",
+	       "... in one line naming the bound and where it was passed");
+	graph_release(&g);
+	pipeline_release(&p);
+	strbuf_reset(&y);
+	strbuf_reset(&err);
+	strbuf_addstr(&y, "stages:\n  make:\n    matrix:\n      a: &l [0");
+	for (int i = 1; i < 100; i++)
+		strbuf_addf(&y, ",%d", i);
+	strbuf_addstr(&y, "]\n      b: *l\n    cmd: m\n    outs:\n      - o/${item.a}-${item.b}\n"
+			  "  join: {cmd: j, deps: [o], outs: [n]}\n");
+	ok(build(y.buf, &p, &g, &err) == 0 && p.n == 10001 && g.nup[10000] == 10000,
+	   "10,000 stages and a join of them build");
+	graph_release(&g);
+	pipeline_release(&p);
+	strbuf_release(&y);
+	strbuf_release(&err);
+}
+
 int main(void)
 {
 	test_order();
 	test_errors();
 	test_edge_order();
+	test_edge_bound();
 	return done_testing();
 }

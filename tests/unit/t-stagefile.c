@@ -181,7 +181,7 @@ static void test_errors(void)
 		strbuf_addf(&big, ",%d", i);
 	strbuf_addstr(&big, "]\n      b: *l\n      c: *l\n    cmd: x\n");
 	expect_error("a matrix past the stage limit", big.buf,
-		     "stages.yaml:4:7: error: stage 'm' expands to more stages than the 2000 a pipeline may hold");
+		     "stages.yaml:4:7: error: stage 'm' expands to more stages than the 20000 a pipeline may hold");
 	strbuf_release(&big);
 	/* found by fuzzing: a do: that was not a mapping crashed */
 	expect_error("do that is a list", "stages:\n  a:\n    foreach: [x]\n    do: [echo]\n",
