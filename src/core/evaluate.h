@@ -37,6 +37,7 @@ enum change_kind {
 	CHANGE_ALWAYS,         /* always_changed: true */
 	CHANGE_OUT_DELETED,    /* subject: the out */
 	CHANGE_OUT_MODIFIED,
+	CHANGE_OUT_UNCACHED,   /* as locked in the workspace, but its object is not in the cache */
 };
 
 struct change {
@@ -64,6 +65,8 @@ struct stage_eval {
 	int needs_run;       /* see above */
 	int outs_dirty;      /* an out is missing or differs from the lock */
 	int outs_restorable; /* every dirty out's locked object is in the cache */
+	int outs_uncached;   /* a cached out matches the lock but its object (a file's, or a
+			      * directory's manifest) is not in the cache: to be stored again */
 	int missing_deps;    /* deps that do not exist (the stage cannot run) */
 	int error;           /* a dep or params file could not be read (reported) */
 };
