@@ -18,7 +18,7 @@
 CRASH_HELPERS=${CRASH_HELPERS:-$SRCDIR/tests/crash}
 
 # The pipeline: four stages of one perl process each (prep: a directory of
-# 120 files; blob: a 1 MB file; sum: a file and a cache: false metric;
+# 120 files; blob: a 256 kB file; sum: a file and a cache: false metric;
 # report: a nested directory), a directory dep, params that the loop bumps.
 crash_project() {
 	mkdir -p "$1" && (
@@ -125,7 +125,7 @@ crash_measure() {
 
 # crash_check: the invariants that must hold after any kill.
 crash_check() {
-	perl "$CRASH_HELPERS/check.pl" p store
+	CRASH_VERIFIED=$PWD/verified perl "$CRASH_HELPERS/check.pl" p store
 }
 
 crash_converge() {
@@ -152,7 +152,8 @@ crash_final() {
 	crash_converge &&
 	(cd p && repro push >/dev/null && repro gc --cloud >/dev/null && repro push >/dev/null) &&
 	perl "$CRASH_HELPERS/leftovers.pl" p store &&
-	crash_project q && cp p/params.yaml p/stages.lock q/ &&
+	# what git would hold: the lock and the cache: false metric
+	crash_project q && cp p/params.yaml p/stages.lock p/metrics.json q/ &&
 	(cd q && repro remote add -d store ../store >/dev/null && repro pull >/dev/null) &&
 	for _o in $CRASH_OUTS; do
 		if [ -d "ref/$_o" ]; then diff -r "ref/$_o" "q/$_o" >&2 || return 1

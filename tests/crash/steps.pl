@@ -11,7 +11,7 @@ if ($step eq 'prep') {
 	}
 } elsif ($step eq 'blob') {
 	open my $o, '>', 'blob.bin' or die; my $h = "s$seed";
-	for (1 .. 4096) { $h = sha256_hex($h); print $o $h x 4 }
+	for (1 .. 2048) { $h = sha256_hex($h); print $o $h x 2 }
 	close $o;
 } elsif ($step eq 'sum') {
 	my ($n, $bytes, $d) = (0, 0, Digest::SHA->new(256));

@@ -25,7 +25,7 @@ test_expect_success 'measure how long each command takes uninterrupted' '
 [ -f "$TRASH/durations.sh" ] && echo "# durations (s): $(sed 's/^crash_dur_//' "$TRASH/durations.sh" | tr '\n' ' ')"
 
 test_expect_success "kill commands at random moments ($kills kills, seed $seed)" '
-	. ./durations.sh && crash_loop $kills $seed 25 &&
+	. ./durations.sh && crash_loop $kills $seed 40 &&
 	crash_counts >counts && cat counts &&
 	test $crash_kills -ge $kills
 '
