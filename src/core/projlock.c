@@ -147,7 +147,10 @@ static int stop_orphans(const char *token)
 			if (!isdigit((unsigned char)de->d_name[0]))
 				continue;
 			pid_t pid = (pid_t)atol(de->d_name);
-			if (pid == getpid() || !carries_token(de->d_name, token, &buf))
+			int seen = 0;
+			for (size_t k = 0; k < n && !seen; k++)
+				seen = killed[k] == pid; /* killed, not yet gone */
+			if (seen || pid == getpid() || !carries_token(de->d_name, token, &buf))
 				continue;
 			if (kill(pid, SIGKILL) == 0) {
 				ARRAY_GROW(killed, alloc, n + 1);
