@@ -51,9 +51,9 @@ static void usage(FILE *f)
 		fprintf(f, "    %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\n"
 		"options:\n"
-		"    -C DIR          run as if started in DIR\n"
-		"    --wait SECONDS  wait at most this long for another repro's project lock\n"
-		"    --no-wait       fail at once if another repro holds the project lock\n"
+		"  -C DIR          run as if started in DIR\n"
+		"  --wait SECONDS  wait at most this long for another repro's project lock\n"
+		"  --no-wait       fail at once if another repro holds the project lock\n"
 		"\n"
 		"Commands that write the cache, stages.lock or the workspace (run, checkout,\n"
 		"commit, add, push, pull, fetch, gc) take the project lock; one started while\n"
