@@ -187,6 +187,17 @@ static void take_over(const struct strbuf *old)
 	strbuf_release(&who);
 }
 
+/* 1 when the holder the content names started this process (we carry its
+ * token). */
+static int is_ancestor(const struct strbuf *content)
+{
+	char token[TOKEN_LEN + 1];
+	const char *mine = getenv(TOKEN_ENV);
+
+	content_token(content, token);
+	return token[0] && mine && strstr(mine, token);
+}
+
 static void new_token(char tok[TOKEN_LEN + 1])
 {
 	unsigned char raw[TOKEN_LEN / 2];
@@ -239,6 +250,15 @@ int project_lock(struct project *p, const char *command, int wait_ms)
 		}
 		read_content(fd, &content);
 		describe(&content, &who);
+		if (is_ancestor(&content)) {
+			/* waiting would deadlock: the holder waits for us */
+			error("the project is locked by %s, which started this command: a stage "
+			      "cannot run a writing repro command on its own project", who.buf);
+			strbuf_release(&content);
+			strbuf_release(&who);
+			close(fd);
+			return -1;
+		}
 		if (wait_ms >= 0 && waited >= wait_ms) {
 			if (waited)
 				error("the project is still locked by %s after %ld s; try again when it has "

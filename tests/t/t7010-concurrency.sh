@@ -87,6 +87,13 @@ test_expect_success '--no-wait and core.lockwait = 0 fail at once, naming the ho
 	release && test_grep "^2 ran" run.out && $CHECK .
 '
 
+test_expect_success 'a stage running repro on its own project fails at once instead of waiting forever' '
+	mkdir r && cd r && repro init >/dev/null &&
+	printf "stages:\n  inner:\n    cmd: repro gc\n" >stages.yaml &&
+	test_expect_code 1 repro run >out 2>&1 &&
+	test_grep "the project is locked by repro (pid [0-9]*: run), which started this command" out
+'
+
 test_expect_success 'a bad --wait or core.lockwait is a usage error' '
 	cd p && test_expect_code 2 repro --wait soon run 2>err &&
 	test_grep "wait takes a number of seconds" err &&
