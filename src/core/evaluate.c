@@ -307,6 +307,7 @@ void change_describe(const struct change *c, struct strbuf *out)
 		[CHANGE_OUT_MODIFIED] = "modified out",
 		[CHANGE_OUT_UNCACHED] = "out missing from the cache",
 	};
+	_Static_assert(sizeof(words) / sizeof(words[0]) == CHANGE_KINDS, "a change kind has no words");
 	strbuf_addstr(out, words[c->kind]);
 	if (c->subject)
 		strbuf_addf(out, " '%s'", c->subject);

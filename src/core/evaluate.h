@@ -38,6 +38,7 @@ enum change_kind {
 	CHANGE_OUT_DELETED,    /* subject: the out */
 	CHANGE_OUT_MODIFIED,
 	CHANGE_OUT_UNCACHED,   /* as locked in the workspace, but its object is not in the cache */
+	CHANGE_KINDS           /* the number of kinds */
 };
 
 struct change {

@@ -14,9 +14,25 @@ seed=${CRASH_SEED:-$(perl -e 'print int(rand(2**31))')}
 kills=${CRASH_KILLS:-200}
 echo "# seed $seed (CRASH_SEED=$seed reproduces this run), $kills kills"
 export CRASH_NOCACHE=metrics.json
+SQ="'"
 
 test_expect_success 'setup: a pipeline, a reference copy and a directory remote' '
 	crash_setup && crash_check
+'
+
+test_expect_success 'an out whose object left the cache is reported, then stored again by run' '
+	cd p && id=$(sha256sum blob.bin | cut -c1-64) &&
+	obj=.repro/cache/$(echo $id | cut -c1-2)/$(echo $id | cut -c3-) &&
+	rm $obj && repro status >out && cat >expect <<-EOF &&
+	blob:
+	    out missing from the cache ${SQ}blob.bin${SQ} (${SQ}repro run${SQ} or ${SQ}repro commit${SQ} stores it)
+	EOF
+	test_cmp expect out && test_expect_code 1 repro status -q &&
+	repro status --json >out.json && test_grep "\"out_uncached\"" out.json &&
+	repro run >out && test_grep "^stored the outs of .blob. in the cache again" out &&
+	test_grep "^nothing to do: every stage is up to date" out &&
+	cmp blob.bin $obj && repro status >out && test_grep "every stage is up to date" out &&
+	cd .. && crash_check
 '
 
 test_expect_success 'measure how long each command takes uninterrupted' '
