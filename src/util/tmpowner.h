@@ -1,18 +1,18 @@
 /*
  * Owners of temporary names. A file or directory that a process creates in a
  * shared temporary directory (.repro/tmp, a directory remote's .tmp) carries
- * its creator's tag, "<pid>@<host>", so that the next process to look can
+ * its creator's tag, "<pid>@<host>.ns<pid namespace>", so that the next process to look can
  * remove what a killed one left at once instead of after an hour, and never
  * removes what a live one is still writing, however long it has been at it.
- * The host is there because the directory may be shared over NFS: a pid says
- * nothing about a process on another machine.
+ * The host and namespace are there because the directory may be shared over
+ * NFS, or between containers: a pid says nothing about a process elsewhere.
  */
 #ifndef REPRO_TMPOWNER_H
 #define REPRO_TMPOWNER_H
 
 #include "strbuf.h"
 
-/* Appends this process's tag, "<pid>@<host>", to sb. */
+/* Appends this process's tag to sb. */
 void tmp_owner_tag(struct strbuf *sb);
 
 enum tmp_owner {
