@@ -46,15 +46,39 @@ static const struct command commands[] = {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: repro [-C DIR] COMMAND [ARGS]\n\ncommands:\n");
+	fprintf(f, "usage: repro [-C DIR] [--wait SECONDS | --no-wait] COMMAND [ARGS]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "    %-10s %s\n", commands[i].name, commands[i].summary);
-	fprintf(f, "\n'repro COMMAND --help' tells more about a command.\n");
+	fprintf(f, "\n"
+		"options:\n"
+		"  -C DIR          run as if started in DIR\n"
+		"  --wait SECONDS  wait at most this long for another repro's project lock\n"
+		"  --no-wait       fail at once if another repro holds the project lock\n"
+		"\n"
+		"Commands that write the cache, stages.lock or the workspace (run, checkout,\n"
+		"commit, add, push, pull, fetch, gc) take the project lock; one started while\n"
+		"another holds it waits for it, saying so after a second (core.lockwait sets\n"
+		"the longest wait in seconds; unset, as long as it takes). Other commands\n"
+		"never wait.\n"
+		"\n'repro COMMAND --help' tells more about a command.\n");
+}
+
+/* The longest wait for the project lock, in ms (-1: no limit): --wait or
+ * --no-wait, else core.lockwait, else no limit. -2 on a bad config value. */
+static int lock_wait_ms(const struct project *p, int opt_seconds)
+{
+	int s = opt_seconds;
+
+	if (s == -1 && config_get_int(&p->config, "core.lockwait", -1, &s) < 0)
+		return -2;
+	if (s < 0)
+		return -1;
+	return s * 1000; /* both sources cap s at 1,000,000 */
 }
 
 int main(int argc, char **argv)
 {
-	int i = 1;
+	int i = 1, wait_seconds = -1;
 
 	/* A reader that goes away (repro dag | head) is not an error worth a
 	 * signal death; writes then fail with EPIPE and we stop quietly. */
@@ -69,6 +93,16 @@ int main(int argc, char **argv)
 			if (chdir(argv[i + 1]) < 0)
 				die(EXIT_USAGE, "cannot change to '%s':", argv[i + 1]);
 			i += 2;
+		} else if (!strcmp(argv[i], "--wait") && i + 1 < argc) {
+			char *end;
+			long v = strtol(argv[i + 1], &end, 10);
+			if (*end || end == argv[i + 1] || v < 0 || v > 1000000)
+				die(EXIT_USAGE, "--wait takes a number of seconds, not '%s'", argv[i + 1]);
+			wait_seconds = (int)v;
+			i += 2;
+		} else if (!strcmp(argv[i], "--no-wait")) {
+			wait_seconds = 0;
+			i++;
 		} else if (!strcmp(argv[i], "--version")) {
 			printf("repro %s\n", REPRO_VERSION);
 			return 0;
@@ -110,8 +144,9 @@ int main(int argc, char **argv)
 		struct project p;
 		if (project_open(&p) < 0)
 			return EXIT_USAGE;
-		int ret;
-		if ((c->flags & NEED_LOCK) && project_lock(&p, c->name, 0) < 0)
+		int ret, wait_ms = 0;
+		if ((c->flags & NEED_LOCK) && ((wait_ms = lock_wait_ms(&p, wait_seconds)) == -2 ||
+						project_lock(&p, c->name, wait_ms) < 0))
 			ret = EXIT_USAGE;
 		else
 			ret = c->fn(argc - i, argv + i, &p);

@@ -36,7 +36,7 @@ PATH=$TRASH/bin:$PATH
 export PATH SRCDIR SHARED TRASH
 # Stable output: no terminal progress, no colours, a fixed locale.
 export LC_ALL=C TZ=UTC
-unset REPRO_PROGRESS SLACK_WEBHOOK_URL
+unset REPRO_PROGRESS SLACK_WEBHOOK_URL REPRO_LOCK_TOKEN
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:exitcode=98}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:exitcode=98}
 

@@ -21,7 +21,8 @@ static const char gc_description[] =
 	"Remote run-cache entries are left alone.\n"
 	"\n"
 	"Objects written since gc started are never removed, so a run or push\n"
-	"going on elsewhere keeps what it just wrote; gc also takes the project lock.\n"
+	"going on elsewhere keeps what it just wrote; gc also takes the project lock,\n"
+	"so a run started meanwhile waits for it (see 'repro --help': --no-wait).\n"
 	"--dry only counts (and with -v names) what would go.\n";
 
 int cmd_gc(int argc, char **argv, struct project *p)

@@ -40,7 +40,9 @@ static const char *const kind_names[] = {
 	[CHANGE_CALLBACK] = "callback",
 	[CHANGE_OUT_DELETED] = "out_deleted",
 	[CHANGE_OUT_MODIFIED] = "out_modified",
+	[CHANGE_OUT_UNCACHED] = "out_uncached",
 };
+_Static_assert(sizeof(kind_names) / sizeof(kind_names[0]) == CHANGE_KINDS, "a change kind has no name");
 
 /*
  * Data tracked with 'repro add' whose workspace copy differs from its .repro
@@ -132,7 +134,8 @@ int cmd_status(int argc, char **argv, struct project *p)
 				stale[i] = !s->frozen;
 			}
 		if (sel[i] && (ev.nchanges || up)) {
-			nstale += stale[i];
+			/* an uncached out needs work but changes nothing downstream */
+			nstale += stale[i] || ev.outs_uncached;
 			cJSON *arr = cJSON_AddArrayToObject(out, s->name);
 			if (!quiet && !json)
 				printf("%s%s:\n", s->name, s->frozen ? " (frozen: will not run)" : "");

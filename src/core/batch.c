@@ -17,9 +17,12 @@
 #include "core/cachepriv.h"
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/tmpowner.h"
 #include "util/xalloc.h"
 
-/* Temporary files older than this are left over by a crash: removed. */
+/* Temporary entries that carry no owner's tag of this host (see
+ * util/tmpowner.h), or whose pid was reused, older than this were left by a
+ * crash: removed. */
 #define TMP_STALE_SECONDS 3600
 
 struct batch_ent {
@@ -34,10 +37,53 @@ struct cache_batch {
 	size_t n, alloc;
 };
 
-/* Removes files and per-process directories in tmp that no live repro can
- * still be writing (older than TMP_STALE_SECONDS). */
-static void sweep_tmp(struct cache *c)
+static int is_dot(const char *name)
 {
+	return name[0] == '.' && (!name[1] || (name[1] == '.' && !name[2]));
+}
+
+/* Removes entry `name` of dfd, a file or a directory tree. */
+static void remove_entry(int dfd, const char *name, const struct stat *st)
+{
+	if (S_ISDIR(st->st_mode))
+		remove_tree_at(dfd, name);
+	else
+		unlinkat(dfd, name, 0);
+}
+
+/* The partial downloads in tmp/pull (download.c) are kept for resuming
+ * until they have not been written to for TMP_STALE_SECONDS. */
+static void sweep_pull(int tmpfd, time_t limit)
+{
+	int fd = openat(tmpfd, "pull", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+	struct dirent *de;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		struct stat st;
+		if (!is_dot(de->d_name) && fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(st.st_mode) && st.st_mtime < limit)
+			unlinkat(dirfd(d), de->d_name, 0);
+	}
+	closedir(d);
+}
+
+/*
+ * Removes what no live repro can still be writing: entries tagged by a
+ * process of this host that is gone (a killed command's own directory,
+ * "p<tag>-...", or atomic write, "a<tag>-..."), at once; untagged ones, and
+ * those of other hosts, once older than TMP_STALE_SECONDS. A live owner's
+ * entries stay however old they are.
+ */
+void cache_sweep_tmp(struct cache *c)
+{
+	if (__atomic_exchange_n(&c->swept, 1, __ATOMIC_ACQ_REL))
+		return;
 	int fd = openat(c->tmpfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	DIR *d = fd < 0 ? NULL : fdopendir(fd);
 	struct dirent *de;
@@ -49,15 +95,17 @@ static void sweep_tmp(struct cache *c)
 		return;
 	}
 	while ((de = readdir(d))) {
+		const char *name = de->d_name;
 		struct stat st;
-		if (de->d_name[0] == '.' && (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2])))
+		if (is_dot(name) || fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			continue;
-		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_mtime >= limit)
+		if (!strcmp(name, "pull") && S_ISDIR(st.st_mode)) {
+			sweep_pull(dirfd(d), limit);
 			continue;
-		if (S_ISREG(st.st_mode))
-			unlinkat(dirfd(d), de->d_name, 0);
-		else if (S_ISDIR(st.st_mode)) /* a crashed process's own directory */
-			remove_tree_at(dirfd(d), de->d_name);
+		}
+		enum tmp_owner o = name[0] == 'p' || name[0] == 'a' ? tmp_owner_of(name + 1) : TMP_OWNER_NONE;
+		if (o == TMP_OWNER_GONE || (o == TMP_OWNER_NONE && st.st_mtime < limit))
+			remove_entry(dirfd(d), name, &st);
 	}
 	closedir(d);
 }
@@ -66,8 +114,7 @@ struct cache_batch *cache_batch_begin(struct cache *c)
 {
 	struct cache_batch *b = xcalloc(1, sizeof(*b));
 
-	if (!__atomic_exchange_n(&c->swept, 1, __ATOMIC_ACQ_REL))
-		sweep_tmp(c);
+	cache_sweep_tmp(c);
 	b->c = c;
 	pthread_mutex_init(&b->lock, NULL);
 	return b;
@@ -81,7 +128,11 @@ static int own_tmpdir(struct cache *c)
 
 	pthread_mutex_lock(&t->lock);
 	if (t->fd < 0) {
-		char *path = xasprintf("%s/p%ld-XXXXXX", c->tmp, (long)getpid());
+		struct strbuf sb = STRBUF_INIT;
+		strbuf_addf(&sb, "%s/p", c->tmp);
+		tmp_owner_tag(&sb);
+		strbuf_addstr(&sb, "-XXXXXX");
+		char *path = strbuf_detach(&sb, NULL);
 		if (mkdtemp(path) && (t->fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0)
 			t->path = path;
 		else

@@ -72,6 +72,7 @@ int cache_init(struct cache *c, const char *dir, const char *tmp, const char *li
 		cache_release(c);
 		return -1;
 	}
+	cache_sweep_tmp(c);
 	c->own = xcalloc(1, sizeof(*c->own));
 	pthread_mutex_init(&c->own->lock, NULL);
 	c->own->fd = -1;

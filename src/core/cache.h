@@ -85,6 +85,12 @@ struct cache {
  */
 int cache_init(struct cache *c, const char *dir, const char *tmp, const char *link_spec);
 void cache_release(struct cache *c);
+/*
+ * Removes what killed processes left in tmp (see util/tmpowner.h): at once
+ * when its owner is known to be gone, else after an hour; once per process
+ * (cache_init does it). Never fails: what cannot be removed stays.
+ */
+void cache_sweep_tmp(struct cache *c);
 
 /* Appends the object's path (".repro/cache/ab/cdef...") to out. */
 void cache_object_path(const struct cache *c, const char *id, struct strbuf *out);

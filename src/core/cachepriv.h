@@ -67,7 +67,7 @@ void object_rel(const char *id, char rel[HASH_ID_MAX + 1]);
 
 struct cache_tmpdir {
 	pthread_mutex_t lock;  /* guards the lazy creation */
-	char *path;            /* ".repro/tmp/p<pid>-XXXXXX", NULL until made */
+	char *path;            /* ".repro/tmp/p<pid>@<host>-XXXXXX", NULL until made */
 	int fd;                /* open descriptor of path, -1 until made */
 	unsigned char made[TMP_FANOUT]; /* subdirectory i exists (set under lock) */
 };

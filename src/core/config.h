@@ -15,6 +15,7 @@
  *
  * Keys are "section.name" or "section.subsection.name":
  *   core.remote       default remote name
+ *   core.lockwait     longest wait for the project lock, in seconds (unset: no limit)
  *   cache.type        checkout link types, e.g. "reflink,hardlink,copy"
  *   exec.executor     "local" (default) or "slurm"
  *   exec.jobs         default -j

@@ -17,7 +17,7 @@ static void add_change(struct stage_eval *ev, enum change_kind kind, const char 
 	c->kind = kind;
 	c->subject = subject ? xstrdup(subject) : NULL;
 	c->detail = detail ? xstrdup(detail) : NULL;
-	if (kind != CHANGE_OUT_DELETED && kind != CHANGE_OUT_MODIFIED)
+	if (kind != CHANGE_OUT_DELETED && kind != CHANGE_OUT_MODIFIED && kind != CHANGE_OUT_UNCACHED)
 		ev->needs_run = 1;
 }
 
@@ -226,8 +226,16 @@ static void compare_outs(struct stage_eval *ev, struct eval_ctx *ctx)
 	for (size_t i = 0; i < ev->cur.nouts; i++) {
 		const struct lock_entry *c = &ev->cur.outs[i];
 		const struct lock_entry *old = lock_entry_find(l->outs, l->nouts, c->path);
-		if (!strcmp(c->hi.id, old->hi.id))
+		if (!strcmp(c->hi.id, old->hi.id)) {
+			/* Nothing is lost while the workspace holds it, but a push or
+			 * a later checkout would find nothing: the lock must not name
+			 * objects the cache lacks unnoticed (one stat per out). */
+			if (ev->stage->outs[i].cache && !cache_has_object(ctx->cache, old->hi.id)) {
+				add_change(ev, CHANGE_OUT_UNCACHED, c->path, "'repro run' or 'repro commit' stores it");
+				ev->outs_uncached = 1;
+			}
 			continue;
+		}
 		int cached = cache_contains(ctx->cache, old->hi.id) == 1;
 		ev->outs_dirty = 1;
 		if (!cached)
@@ -333,7 +341,9 @@ void change_describe(const struct change *c, struct strbuf *out)
 		[CHANGE_CALLBACK] = "no deps, params or outs: runs every time",
 		[CHANGE_OUT_DELETED] = "deleted out",
 		[CHANGE_OUT_MODIFIED] = "modified out",
+		[CHANGE_OUT_UNCACHED] = "out missing from the cache",
 	};
+	_Static_assert(sizeof(words) / sizeof(words[0]) == CHANGE_KINDS, "a change kind has no words");
 	if (c->kind == CHANGE_PARAM_MISSING) {
 		if (c->subject)
 			strbuf_addf(out, "missing param '%s' in '%s'", c->subject, c->detail);

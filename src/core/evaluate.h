@@ -39,6 +39,8 @@ enum change_kind {
 	CHANGE_CALLBACK,       /* no deps, params or outs: runs every time */
 	CHANGE_OUT_DELETED,    /* subject: the out */
 	CHANGE_OUT_MODIFIED,
+	CHANGE_OUT_UNCACHED,   /* as locked in the workspace, but its object is not in the cache */
+	CHANGE_KINDS           /* the number of kinds */
 };
 
 struct change {
@@ -66,6 +68,8 @@ struct stage_eval {
 	int needs_run;       /* see above */
 	int outs_dirty;      /* an out is missing or differs from the lock */
 	int outs_restorable; /* every dirty out's locked object is in the cache */
+	int outs_uncached;   /* a cached out matches the lock but its object (a file's, or a
+			      * directory's manifest) is not in the cache: to be stored again */
 	int missing_deps;    /* deps that do not exist (the stage cannot run) */
 	int missing_params;  /* declared params (or params files) that do not exist (likewise) */
 	int error;           /* a dep or params file could not be read (reported) */

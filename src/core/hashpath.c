@@ -92,7 +92,9 @@ static void collect_unknown(void *ctx, const char *path, struct walk_file *f)
 	dh->paths[dh->n++] = strpool_add(&dh->pool, path);
 }
 
-int hash_walked_files(struct hasher *h, int dirfd, const char *path, struct walk_result *r)
+/* hash_walked_files; with `vanished_ok`, files that were removed since the
+ * walk saw them (and nothing else) make it return -2 without a report. */
+static int hash_walked(struct hasher *h, int dirfd, const char *path, struct walk_result *r, int vanished_ok)
 {
 	struct dirhash dh = { .h = h, .dirfd = dirfd };
 	size_t n = r->nunknown;
@@ -105,7 +107,15 @@ int hash_walked_files(struct hasher *h, int dirfd, const char *path, struct walk
 	dh.err = xcalloc(n, sizeof(*dh.err));
 	walk_visit(r, collect_unknown, &dh);
 	parallel_for(h->nthreads, dh.n, dirhash_one, &dh, h->progress ? dirhash_tick : NULL, &dh);
-	for (size_t i = 0; i < dh.n; i++) {
+	int only_vanished = 0;
+	for (size_t i = 0; i < dh.n && vanished_ok; i++) {
+		if (dh.err[i] && dh.err[i] != ENOENT) {
+			only_vanished = 0;
+			break;
+		}
+		only_vanished |= dh.err[i] == ENOENT;
+	}
+	for (size_t i = 0; i < dh.n && !only_vanished; i++) {
 		if (dh.err[i]) {
 			errno = dh.err[i];
 			if (errno == EINVAL)
@@ -119,7 +129,12 @@ int hash_walked_files(struct hasher *h, int dirfd, const char *path, struct walk
 	free(dh.paths);
 	free(dh.err);
 	strpool_release(&dh.pool);
-	return ret;
+	return only_vanished ? -2 : ret;
+}
+
+int hash_walked_files(struct hasher *h, int dirfd, const char *path, struct walk_result *r)
+{
+	return hash_walked(h, dirfd, path, r, 0);
 }
 
 static void add_to_tree(void *ctx, const char *path, struct walk_file *f)
@@ -194,18 +209,26 @@ int walk_write_manifest(const struct walk_result *r, int fd)
 	return m.err ? -1 : 0;
 }
 
-static int hash_dir(struct hasher *h, const char *path, struct hashinfo *out, struct tree *t)
+/* Attempts at hashing a directory whose files keep vanishing under us
+ * (another repro removing it, say) before that is reported. */
+#define HASH_DIR_TRIES 3
+
+static int hash_dir_once(struct hasher *h, const char *path, struct hashinfo *out, struct tree *t,
+			 int vanished_ok)
 {
 	struct walk_opts o = { .follow = 1, .state = h->state, .nthreads = h->nthreads,
 			       .also_inside = h->cache_real };
 	struct walk_result r;
 	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-	if (fd < 0)
+	if (fd < 0) {
+		if (errno == ENOENT) /* removed since we looked: not there */
+			return 1;
 		return error("cannot open directory '%s':", path);
+	}
 	int ret = walk_dir(fd, path, &o, &r);
 	if (!ret)
-		ret = hash_walked_files(h, fd, path, &r);
+		ret = hash_walked(h, fd, path, &r, vanished_ok);
 	if (!ret) {
 		walk_info(&r, out, NULL);
 		if (t)
@@ -220,7 +243,7 @@ static int hash_dir(struct hasher *h, const char *path, struct hashinfo *out, st
  * A path whose directory is reached through a symlink leading out of the
  * project lies outside it, whatever its last component is: reading it would
  * hash a stranger's file, and a later checkout or removal would act there.
- * -1 reported, 0 when the directory is inside.
+ * -1 reported, 0 when the directory is inside, 1 when it is gone.
  */
 static int parent_inside(const char *path, const char *root)
 {
@@ -233,11 +256,24 @@ static int parent_inside(const char *path, const char *root)
 	dir = xstrndup(path, (size_t)(slash - path));
 	real = realpath(dir, NULL);
 	if (!real)
-		ret = error("cannot read '%s':", dir);
+		ret = errno == ENOENT ? 1 : error("cannot read '%s':", dir); /* removed meanwhile */
 	else if (!real_inside(real, root))
 		ret = error("'%s' is outside the project: '%s' leads to '%s' through a symlink", path, dir, real);
 	free(real);
 	free(dir);
+	return ret;
+}
+
+/* A directory changing while it is hashed is hashed again, as it is then,
+ * so that a reader racing a writer sees some state the directory was in
+ * rather than an error. */
+static int hash_dir(struct hasher *h, const char *path, struct hashinfo *out, struct tree *t)
+{
+	int ret = -2;
+
+	/* t is only filled on success */
+	for (int i = 0; i < HASH_DIR_TRIES && ret == -2; i++)
+		ret = hash_dir_once(h, path, out, t, i < HASH_DIR_TRIES - 1);
 	return ret;
 }
 
@@ -282,7 +318,9 @@ int hash_path(struct hasher *h, const char *path, struct hashinfo *out, struct t
 	if (!S_ISREG(st.st_mode))
 		return error("'%s' is not a regular file or directory", path);
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0 || hash_open_file(h, fd, &st, out->id, &out->size) < 0) {
+	if (fd < 0 && errno == ENOENT) {
+		ret = 1; /* removed since we looked: not there */
+	} else if (fd < 0 || hash_open_file(h, fd, &st, out->id, &out->size) < 0) {
 		ret = error("cannot hash '%s':", path);
 	} else if (h->progress) {
 		h->progress(h->progress_ctx, out->size, 1);

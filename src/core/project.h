@@ -31,12 +31,21 @@ void project_close(struct project *p);
  */
 char *project_user_path(const struct project *p, const char *arg);
 /*
- * Takes the project lock for a command that writes the cache, lock or
- * workspace. Another repro holding it makes this wait up to `wait_ms` for
- * it, then fail with a message naming the holder's pid and command. The lock
- * is an flock(), so a process that dies releases it: there are no stale
- * locks to clean up.
+ * The project lock (projlock.c), taken by every command that writes the
+ * cache, stages.lock or the workspace: an flock() on .repro/lock, so that
+ * the kernel releases it whatever way its holder dies. The holder writes
+ * "pid N: COMMAND" and a random token into the file, and empties it on a
+ * clean release; a full file found on taking the lock was left by a killed
+ * holder, whose stage commands (which carry the token in the environment
+ * variable REPRO_LOCK_TOKEN) are then stopped before anything else runs,
+ * so that they cannot write into outputs under the new holder's feet.
+ *
+ * Another repro holding the lock makes this wait for it up to `wait_ms`
+ * (-1: as long as it takes, saying so on stderr after a second), then fail
+ * with a message naming the holder's pid and command.
  */
 int project_lock(struct project *p, const char *command, int wait_ms);
+/* Releases the lock if held (project_close does it). */
+void project_unlock(struct project *p);
 
 #endif

@@ -310,6 +310,27 @@ static int restore_locked(struct sched *sc, size_t i, const char *what)
 	return 0;
 }
 
+/* Stores again the outs of stage i that match its lock entry but whose
+ * objects the cache lacks (a cache emptied by hand, a killed pull). */
+static int store_uncached(struct sched *sc, size_t i)
+{
+	struct stage_eval *ev = &sc->ev[i];
+	struct lock_entry *outs;
+	size_t n;
+
+	if (!ev->outs_uncached)
+		return 0;
+	if (sc->opts->dry) {
+		say(sc, "would store the outs of '%s' in the cache again", ev->stage->name);
+		return 0;
+	}
+	if (stage_store_outs(sc->ss, ev->stage, &outs, &n) < 0)
+		return -1;
+	lock_entries_free(outs, n);
+	say(sc, "stored the outs of '%s' in the cache again", ev->stage->name);
+	return 0;
+}
+
 /* Runs stage i, or says it would. */
 static void run_or_say(struct sched *sc, size_t i)
 {
@@ -367,12 +388,16 @@ static void handle_ready(struct sched *sc, size_t i)
 		finish(sc, i, S_DONE);
 		return;
 	case A_UP_TO_DATE:
+		if (store_uncached(sc, i) < 0) {
+			finish(sc, i, S_FAILED);
+			return;
+		}
 		say(sc, "'%s' is up to date", s->name);
 		sc->nuptodate++;
 		finish(sc, i, S_DONE);
 		return;
 	case A_RESTORE:
-		if (restore_locked(sc, i, "") < 0) {
+		if (restore_locked(sc, i, "") < 0 || store_uncached(sc, i) < 0) {
 			finish(sc, i, S_FAILED);
 			return;
 		}

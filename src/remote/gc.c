@@ -37,15 +37,24 @@ struct gc {
 	uint64_t bytes;
 };
 
-static void keep_lock(struct objset *keep, const struct lock *l)
+/*
+ * Keeps every out of the lock, and every dep. A directory dep that is no
+ * stage's out and not tracked was hashed but never stored: its manifest is
+ * in no cache, and there is nothing of it to keep, so it is kept only when
+ * the cache has its manifest (a remote gc must expand every kept manifest,
+ * and would otherwise refuse to collect at all).
+ */
+static void keep_lock(struct objset *keep, const struct lock *l, const struct cache *c)
 {
 	for (size_t i = 0; i < l->n; i++) {
 		const struct lock_stage *s = &l->stages[i];
 		for (size_t k = 0; k < s->nouts; k++)
 			objset_add(keep, s->outs[k].hi.id, s->outs[k].hi.size, s->outs[k].path);
-		for (size_t k = 0; k < s->ndeps; k++)
-			if (s->deps[k].hi.id[0])
-				objset_add(keep, s->deps[k].hi.id, s->deps[k].hi.size, s->deps[k].path);
+		for (size_t k = 0; k < s->ndeps; k++) {
+			const char *id = s->deps[k].hi.id;
+			if (id[0] && (!hash_id_is_dir(id) || cache_has_object(c, id)))
+				objset_add(keep, id, s->deps[k].hi.size, s->deps[k].path);
+		}
 	}
 }
 
@@ -55,7 +64,7 @@ static int keep_workspace(struct gc *g)
 	size_t n;
 	int ret;
 
-	keep_lock(&g->keep, &g->ss->lock);
+	keep_lock(&g->keep, &g->ss->lock, &g->ss->cache);
 	ret = addfile_find_all(&af, &n);
 	for (size_t i = 0; i < n; i++)
 		objset_add(&g->keep, af[i].entry.hi.id, af[i].entry.hi.size, af[i].path);
@@ -288,7 +297,7 @@ int gc_run(struct session *ss, const struct gc_opts *o)
 			g.r->jobs = o->jobs;
 	}
 	if (keep_workspace(&g) < 0 ||
-	    (o->all_commits && gitrefs_collect(ss->pipeline.lock_file, &g.keep) < 0)) {
+	    (o->all_commits && gitrefs_collect(ss->pipeline.lock_file, &g.keep, &ss->cache) < 0)) {
 		ret = -1;
 		goto done;
 	}

@@ -35,9 +35,10 @@ int gc_run(struct session *ss, const struct gc_opts *o);
 /*
  * Adds to keep the objects recorded in every commit reachable from a ref
  * of the git repository holding the project: its lock_file and every
- * .repro file below the project's directory. Reported and -1 when the
+ * .repro file below the project's directory (directory deps only when
+ * cache holds their manifest, as for the workspace). Reported and -1 when the
  * project is not in a git repository or the history cannot be read.
  */
-int gitrefs_collect(const char *lock_file, struct objset *keep);
+int gitrefs_collect(const char *lock_file, struct objset *keep, const struct cache *cache);
 
 #endif

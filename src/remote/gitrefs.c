@@ -67,6 +67,7 @@ static void idset_release(struct idset *s)
 struct walker {
 	struct grepo repo;
 	struct objset *keep;
+	const struct cache *cache; /* to tell stored directory deps (see keep_lock in gc.c) */
 	struct idset seen;      /* blobs parsed and trees walked so far */
 	struct grev *rev;       /* the commit being read */
 	int failed;             /* something could not be read: collect nothing */
@@ -77,9 +78,11 @@ static void keep_entries(struct walker *w, const struct lock *l)
 	for (size_t i = 0; i < l->n; i++) {
 		for (size_t k = 0; k < l->stages[i].nouts; k++)
 			objset_add(w->keep, l->stages[i].outs[k].hi.id, 0, l->stages[i].outs[k].path);
-		for (size_t k = 0; k < l->stages[i].ndeps; k++)
-			if (l->stages[i].deps[k].hi.id[0])
-				objset_add(w->keep, l->stages[i].deps[k].hi.id, 0, l->stages[i].deps[k].path);
+		for (size_t k = 0; k < l->stages[i].ndeps; k++) {
+			const char *id = l->stages[i].deps[k].hi.id;
+			if (id[0] && (!hash_id_is_dir(id) || cache_has_object(w->cache, id)))
+				objset_add(w->keep, id, 0, l->stages[i].deps[k].path);
+		}
 	}
 }
 
@@ -141,9 +144,9 @@ static void repro_file(void *ctx, const char *path, const struct gobj_id *blob)
 	strbuf_release(&sb);
 }
 
-int gitrefs_collect(const char *lock_file, struct objset *keep)
+int gitrefs_collect(const char *lock_file, struct objset *keep, const struct cache *cache)
 {
-	struct walker w = { .keep = keep };
+	struct walker w = { .keep = keep, .cache = cache };
 	struct grev_list revs = { 0 };
 	int r = grepo_open(&w.repo, ".");
 

@@ -5,7 +5,9 @@
  * Uploads are written to ROOT/.tmp and renamed into place by flush() once
  * the whole batch is durable (one syncfs, as the cache does): a crash
  * leaves complete objects or stray temporary files, never a truncated
- * object under an object's name. Operations run on worker threads, so
+ * object under an object's name. The temporary files carry their writer's
+ * tag (util/tmpowner.h), so the next repro to open the remote removes a
+ * killed writer's at once. Operations run on worker threads, so
  * nothing here calls error(): reasons go into the operation.
  */
 #include <dirent.h>
@@ -16,15 +18,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/hash.h"
 #include "remote/remotepriv.h"
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/tmpowner.h"
 #include "util/xalloc.h"
 
 #define COPY_BLOCK (1 << 20)
+/* Uploads without a tag of this host (another machine's, or an older
+ * repro's) untouched this long are abandoned: removed. */
+#define UPLOAD_STALE_SECONDS (24 * 3600)
 
 struct pending {
 	char *tmp; /* the written upload */
@@ -46,6 +53,27 @@ static void reason(struct xop *x, const char *what, const char *path)
 	strbuf_addf(&x->reason, "cannot %s '%s': %s", what, path, strerror(errno));
 }
 
+/* Removes the uploads in ROOT/.tmp that no live repro is writing. */
+static void sweep_uploads(const char *tmp)
+{
+	DIR *d = opendir(tmp);
+	struct dirent *de;
+	time_t limit = time(NULL) - UPLOAD_STALE_SECONDS;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		struct stat st;
+		if (strncmp(de->d_name, "put-", 4) ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		enum tmp_owner o = tmp_owner_of(de->d_name + 4);
+		if (o == TMP_OWNER_GONE || (o == TMP_OWNER_NONE && st.st_mtime < limit))
+			unlinkat(dirfd(d), de->d_name, 0);
+	}
+	closedir(d);
+}
+
 static int local_open(struct remote *r, const struct config *c, const char *url)
 {
 	struct local *l = xcalloc(1, sizeof(*l));
@@ -58,6 +86,7 @@ static int local_open(struct remote *r, const struct config *c, const char *url)
 	}
 	l->root = xstrdup(path);
 	l->tmp = path_join_dup(path, ".tmp");
+	sweep_uploads(l->tmp);
 	pthread_mutex_init(&l->lock, NULL);
 	r->priv = l;
 	return 0;
@@ -151,8 +180,12 @@ static enum xresult do_put(struct local *l, struct xop *x, const char *path)
 		return XR_FAIL;
 	}
 	pthread_mutex_lock(&l->lock);
-	tmp = xasprintf("%s/put-%ld-%u", l->tmp, (long)getpid(), l->counter++);
+	struct strbuf name = STRBUF_INIT;
+	strbuf_addf(&name, "%s/put-", l->tmp);
+	tmp_owner_tag(&name);
+	strbuf_addf(&name, "-%u", l->counter++);
 	pthread_mutex_unlock(&l->lock);
+	tmp = strbuf_detach(&name, NULL);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0444);
 	if (fd < 0) {
 		reason(x, "create", tmp);

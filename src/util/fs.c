@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "tmpowner.h"
 #include "xalloc.h"
 
 void path_join(struct strbuf *sb, const char *dir, const char *name)
@@ -157,15 +158,35 @@ int fsync_parent_dir(const char *path)
 	return ret;
 }
 
-int atomic_open_in(struct atomic_file *af, const char *path, const char *tmpdir, mode_t mode)
+/* Where atomic_open puts temporary files (see atomic_set_tmpdir), and its
+ * device: used only for targets on that filesystem, where rename works. */
+static char *atomic_tmpdir;
+static dev_t atomic_tmpdev;
+
+void atomic_set_tmpdir(const char *dir)
+{
+	struct stat st;
+
+	free(atomic_tmpdir);
+	atomic_tmpdir = NULL;
+	if (!dir || (mkdir(dir, 0777) < 0 && errno != EEXIST) || stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		return;
+	atomic_tmpdir = xstrdup(dir);
+	atomic_tmpdev = st.st_dev;
+}
+
+/* Creates the temporary file "dir/<prefix><base><suffix>" (suffix ending in
+ * XXXXXX) for target path. */
+static int open_temp(struct atomic_file *af, const char *path, const char *dir, const char *prefix,
+		     const char *suffix, mode_t mode)
 {
 	struct strbuf tmp = STRBUF_INIT;
 	const char *base = strrchr(path, '/');
 
 	base = base ? base + 1 : path;
-	path_join(&tmp, tmpdir, ".");
+	path_join(&tmp, dir, prefix);
 	strbuf_addstr(&tmp, base);
-	strbuf_addstr(&tmp, ".tmpXXXXXX");
+	strbuf_addstr(&tmp, suffix);
 	af->fd = mkostemp(tmp.buf, O_CLOEXEC);
 	if (af->fd < 0) {
 		error("cannot create a temporary file for '%s':", path);
@@ -180,12 +201,30 @@ int atomic_open_in(struct atomic_file *af, const char *path, const char *tmpdir,
 	return 0;
 }
 
+int atomic_open_in(struct atomic_file *af, const char *path, const char *tmpdir, mode_t mode)
+{
+	return open_temp(af, path, tmpdir, ".", ".tmpXXXXXX", mode);
+}
+
 int atomic_open(struct atomic_file *af, const char *path, mode_t mode)
 {
 	const char *slash = strrchr(path, '/');
-	char *dir = slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
-	int ret = atomic_open_in(af, path, dir, mode);
+	char *dir = slash ? xstrndup(path, (size_t)(slash - path + (slash == path))) : xstrdup(".");
+	struct stat st;
+	int ret;
 
+	if (atomic_tmpdir && stat(dir, &st) == 0 && st.st_dev == atomic_tmpdev) {
+		/* tagged with our pid, so that the next command removes it
+		 * at once if we are killed before the rename */
+		struct strbuf prefix = STRBUF_INIT;
+		strbuf_addch(&prefix, 'a');
+		tmp_owner_tag(&prefix);
+		strbuf_addch(&prefix, '-');
+		ret = open_temp(af, path, atomic_tmpdir, prefix.buf, ".XXXXXX", mode);
+		strbuf_release(&prefix);
+	} else {
+		ret = atomic_open_in(af, path, dir, mode);
+	}
 	free(dir);
 	return ret;
 }

@@ -36,8 +36,9 @@ int mkdir_parent(const char *path);
 
 /*
  * A file being written that replaces `path` atomically on commit: the data
- * goes to a temporary file beside the target (same filesystem, so rename is
- * atomic), is fsynced, then renamed over the target and the directory is
+ * goes to a temporary file on the target's filesystem (so rename is atomic:
+ * in the directory atomic_set_tmpdir named when it is on that filesystem,
+ * else beside the target), is fsynced, then renamed over the target and the directory is
  * fsynced. A crash at any point leaves either the old file or the new one,
  * never a truncated mix; this is how redis writes its dump. abort removes
  * the temporary file.
@@ -48,6 +49,14 @@ struct atomic_file {
 	char *path;     /* the final path */
 };
 int atomic_open(struct atomic_file *af, const char *path, mode_t mode);
+/*
+ * From now on atomic_open puts its temporary files in dir (created if
+ * missing; NULL: beside the target again), named after this process (see
+ * tmpowner.h), for targets on dir's filesystem. A command in a project sets
+ * .repro/tmp, so that what a killed command leaves is not strewn over the
+ * workspace but where the next command sweeps it.
+ */
+void atomic_set_tmpdir(const char *dir);
 /* Opens the temporary file in `tmpdir` (which must be on path's filesystem). */
 int atomic_open_in(struct atomic_file *af, const char *path, const char *tmpdir, mode_t mode);
 int atomic_write(struct atomic_file *af, const void *data, size_t len);

@@ -68,11 +68,11 @@ test_expect_success 'every command has --help that exits 0' '
 	done
 '
 
-test_expect_success 'a second writer is refused while the project is locked' '
+test_expect_success 'with --no-wait a second writer is refused while the project is locked' '
 	cd p && printf "stages:\n  slow: {cmd: touch started && sleep 5 && echo s >s.txt, outs: [s.txt]}\n" >stages.yaml &&
 	{ repro run >run.out 2>&1 & } &&
 	while [ ! -f started ]; do sleep 0.05; done &&
-	test_expect_code 2 repro run 2>err &&
+	test_expect_code 2 repro --no-wait run 2>err &&
 	test_grep "the project is locked by repro (pid [0-9]*: run)" err &&
 	repro status >/dev/null && repro dag >/dev/null &&
 	wait
