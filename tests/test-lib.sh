@@ -21,12 +21,17 @@ TRASH=${TMPDIR:-/tmp}/repro-test.$TEST_NAME.$$
 rm -rf "$TRASH" && mkdir -p "$TRASH/bin" || exit 1
 
 # `repro` on PATH is the binary under test; under REPRO_VALGRIND it runs in
-# valgrind and any error fails the command.
+# valgrind and any error fails the command (exit 99). Valgrind's own lines
+# go to $VGLOG/, beside the scratch directory, not into the stderr that
+# tests compare (it warns there about system calls it does not know, such as
+# openat2); test_done prints what they hold.
+VGLOG=${TMPDIR:-/tmp}/repro-valgrind.$TEST_NAME.$$
 if [ -n "${REPRO_VALGRIND:-}" ]; then
+	rm -rf "$VGLOG" && mkdir -p "$VGLOG"
 	cat >"$TRASH/bin/repro" <<VG
 #!/bin/sh
 exec valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99 \
-	--trace-children=no "$BUILD/repro" "\$@"
+	--trace-children=no --log-file="$VGLOG/%p.log" "$BUILD/repro" "\$@"
 VG
 	chmod +x "$TRASH/bin/repro"
 else
@@ -85,6 +90,13 @@ $test_cleanups"
 
 test_done() {
 	echo "1..$test_count"
+	if [ -n "${REPRO_VALGRIND:-}" ]; then
+		# the errors (each also failed its command), not the syscall warnings
+		cat "$VGLOG"/*.log 2>/dev/null | grep -v -e "unhandled amd64-linux syscall" \
+			-e "your own handler" -e "README_MISSING_SYSCALL" -e "consider this a bug" \
+			-e "valgrind.org/support" | sed -e 's/^/# valgrind: /'
+		rm -rf "$VGLOG"
+	fi
 	# services keep their pid files in $TRASH: stop them before it goes
 	_run_cleanups
 	test_cleanups=""
