@@ -81,7 +81,7 @@ int stage_record(struct session *ss, struct stage_eval *ev, struct lock_entry *o
 	/* The run cache is only an optimisation: failing to write it must not
 	 * fail the stage, whose outputs are safely stored already. */
 	if (runcache_save(RUNS_DIR, ev->signature, ev->stage->name, outs, n) < 0)
-		warn("could not record stage '%s' in the run cache", ev->stage->name);
+		warn("cannot record stage '%s' in the run cache:", ev->stage->name);
 	lock_put(&ss->lock, &entry);
 	ev->locked = lock_find(&ss->lock, ev->stage->name);
 	return lock_write(&ss->lock, &ss->pipeline, ss->pipeline.lock_file);
