@@ -61,70 +61,98 @@ faulty() {
 		FAULTFS_LOG="$FLOG" FAULTFS_COUNT_FILE="$FCOUNT" "$@"
 }
 
-# check_objects DIR: every file of a cache-layout directory hashes to its
-# name (2 + 62 hex, optionally .dir); run-cache entries and temporaries aside.
-check_objects() {
-	[ -d "$1" ] || return 0
-	(cd "$1" && find . \( -path ./.tmp -o -path ./runs \) -prune -o -type f -print0 | xargs -0r sha256sum) |
-	awk '{ name = $2; sub(/^\.\//, "", name); id = name; sub("/", "", id); sub(/\.dir$/, "", id)
-	       if (name !~ /^[0-9a-f][0-9a-f]\/[0-9a-f]+(\.dir)?$/ || length(id) != 64) {
-	           print "not an object: " name; bad = 1
-	       } else if (id != $1) {
-	           print "partial or corrupt object " name " (it hashes to " $1 ")"; bad = 1
-	       } }
-	     END { exit bad }' >&2
+# listing DIR: "sha256 ./path" of every file below DIR, sorted.
+listing() {
+	(cd "$1" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0r sha256sum)
 }
 
-# temp_files DIR: temporary files anywhere below DIR (atomic replacements
-# beside their target, checkout temporaries, cache and remote temporaries).
-temp_files() {
-	find "$1" -type f \( -name '*.tmp??????' -o -name '.repro-tmp-*' -o -path '*/.repro/tmp/*' \
-		-o -path '*/store/.tmp/*' \) | sort
+# The checks on a listing, in awk (one process instead of dozens per run).
+# Kinds of path: temporary files (atomic replacements beside their target,
+# checkout temporaries, anything in .repro/tmp or the remote's .tmp);
+# objects in the cache and the remote, whose content must hash to their
+# name (2 + 62 hex, optionally .dir); and files replaced as wholes
+# (stages.lock, .repro files, .gitignore, run-cache entries), which must be
+# in a state some reference has (ALLOWED: "path sha256" or "path ABSENT").
+#   mode=allowed  listings of the references in, ALLOWED out
+#   mode=after    ALLOWED and the listing after a failed command: checked
+#                 (a partial download left for the next pull to resume is
+#                 the one temporary file allowed)
+#   mode=final    the listing after the command ran again: no temporary
+#                 file; what must converge is printed (the snapshot)
+cat >check.awk <<\EOF
+function temp(p) {
+	return p ~ /\/\.[^\/]*\.tmp[A-Za-z0-9][A-Za-z0-9][A-Za-z0-9][A-Za-z0-9][A-Za-z0-9][A-Za-z0-9]$/ ||
+	       p ~ /\/\.repro-tmp-/ || p ~ /^\.\/p\/\.repro\/tmp\// || p ~ /^\.\/store\/\.tmp\//
 }
-
-# snapshot DIR: sha256 of everything a command leaves that must converge
-# (not what repro may lose or rebuild: state, logs, the lock's holder note,
-# the config cache, the run cache, temporaries).
-snapshot() {
-	(cd "$1" && find . \( -path ./p/.repro/tmp -o -path ./p/.repro/state -o -path ./p/.repro/logs \
-		-o -path ./p/.repro/lock -o -path ./p/.repro/config.cache -o -path ./p/.repro/runs \
-		-o -path ./store/.tmp \) -prune -o \( -type f -o -type l \) -print0 |
-		LC_ALL=C sort -z | xargs -0r sha256sum)
+function object(p) {
+	return p ~ /^\.\/p\/\.repro\/cache\// || (p ~ /^\.\/store\// && p !~ /^\.\/store\/runs\//)
 }
-
-# The files that are replaced as wholes: each must be as before or as after.
-meta_files() {
-	(cd "$1/p" && find . -path ./.repro -prune -o \( -name stages.lock -o -name '*.repro' \
-		-o -name .gitignore \) -print | LC_ALL=C sort)
+function whole(p) {
+	if (p ~ /^\.\/p\/\.repro\//)
+		return p ~ /^\.\/p\/\.repro\/runs\//
+	return p ~ /^\.\/p\// && (p ~ /\/stages\.lock$/ || p ~ /\.repro$/ || p ~ /\/\.gitignore$/)
 }
-
-# check_meta SCENARIO: every meta file of $W is the same in base, ref or an
-# allowed intermediate (alt.N), or absent where one of those lacks it.
-check_meta() {
-	for _m in $( (meta_files "$W"; meta_files "base/$1"; meta_files "ref/$1") | sort -u); do
-		_ok=
-		for _d in "base/$1" "ref/$1" alt/$1.*; do
-			[ -d "$_d" ] || continue
-			if [ -f "$W/p/$_m" ]; then
-				[ -f "$_d/p/$_m" ] && cmp -s "$W/p/$_m" "$_d/p/$_m" && _ok=1
-			else
-				[ -f "$_d/p/$_m" ] || _ok=1
-			fi
-		done
-		[ -n "$_ok" ] || { echo "$_m is neither as before nor complete:" >&2; cat "$W/p/$_m" >&2; return 1; }
-	done
+# what repro may lose or rebuild: not compared after the command ran again
+function volatile(p) {
+	return p ~ /^\.\/p\/\.repro\/(state|lock|config\.cache)$/ || p ~ /^\.\/p\/\.repro\/(logs|runs)\//
 }
-
-# check_runs SCENARIO: each run-cache entry left is as before or the
-# reference's (entries are replaced as wholes too).
-check_runs() {
-	[ -d "$W/p/.repro/runs" ] || return 0
-	for _r in $(cd "$W/p/.repro/runs" && find . -type f); do
-		cmp -s "$W/p/.repro/runs/$_r" "ref/$1/p/.repro/runs/$_r" ||
-		cmp -s "$W/p/.repro/runs/$_r" "base/$1/p/.repro/runs/$_r" ||
-			{ echo "run-cache entry $_r is neither as before nor the reference's" >&2; return 1; }
-	done
+function bad(msg) {
+	print msg > "/dev/stderr"
+	failed = 1
 }
+function check_object(sha, p,    rel, id) {
+	rel = p
+	sub(/^\.\/(p\/\.repro\/cache|store)\//, "", rel)
+	id = rel
+	sub(/\//, "", id)
+	sub(/\.dir$/, "", id)
+	if (rel !~ /^[0-9a-f][0-9a-f]\/[0-9a-f]+(\.dir)?$/ || length(id) != 64)
+		bad("not an object: " p)
+	else if (id != sha)
+		bad("partial or corrupt object " p " (it hashes to " sha ")")
+}
+mode == "allowed" {
+	if (FNR == 1)
+		nd++
+	if (whole($2)) {
+		st[nd, $2] = $1
+		paths[$2] = 1
+	}
+	next
+}
+mode == "after" && FILENAME == ARGV[1] {
+	ok[$1 " " $2] = 1
+	known[$1] = 1
+	next
+}
+{
+	seen[$2] = 1
+	if (temp($2)) {
+		if (mode == "final" || $2 !~ /^\.\/p\/\.repro\/tmp\/pull\//)
+			bad("temporary file left: " $2)
+		next
+	}
+	if (object($2))
+		check_object($1, $2)
+	if (mode == "after" && whole($2) && !(($2 " " $1) in ok))
+		bad($2 " is neither as before nor as a complete command leaves it")
+	if (mode == "final" && !volatile($2))
+		print
+}
+END {
+	if (mode == "allowed") {
+		for (p in paths)
+			for (d = 1; d <= nd; d++)
+				print p, ((d, p) in st ? st[d, p] : "ABSENT")
+		exit 0
+	}
+	if (mode == "after")
+		for (p in known)
+			if (!(p in seen) && !((p " ABSENT") in ok))
+				bad(p " is missing, though every reference has it")
+	exit failed
+}
+EOF
 
 # What a faulted command may fail to write yet succeed: files repro keeps
 # only as a cache of work it can redo (the hash state, the config cache,
@@ -148,14 +176,6 @@ must_warn() {
 	return 1
 }
 
-errtext() {
-	case "$1" in
-	ENOSPC) echo "No space left on device" ;;
-	EIO) echo "Input/output error" ;;
-	EDQUOT) echo "Disk quota exceeded" ;;
-	esac
-}
-
 # one SCENARIO KIND N ERRNO CMD...: one faulted run and every check.
 one() {
 	_s=$1 _k=$2 _n=$3 _e=$4
@@ -171,8 +191,11 @@ one() {
 		return 0
 	fi
 	cat "$FLOG" >>"ref/$_s.injected"
-	_path=$(cut -d" " -f3 "$FLOG")
-	_text=$(errtext "$_e")
+	read -r _ _ _path _ <"$FLOG"
+	case "$_e" in
+	ENOSPC) _text="No space left on device" ;;
+	EIO) _text="Input/output error" ;;
+	esac
 	if grep -E "Sanitizer|runtime error:" "$ERR" >&2; then
 		echo "$_where: sanitizer report (fault: $(cat "$FLOG"))" >&2
 		return 1
@@ -197,12 +220,9 @@ one() {
 		cat "$ERR" >&2
 		return 1
 	fi
-	check_objects "$W/p/.repro/cache" && check_objects "$W/store" &&
-		check_meta "$_s" && check_runs "$_s" || { echo "$_where: ($(cat "$FLOG"))" >&2; return 1; }
-	_left=$(temp_files "$W" | grep -v '/\.repro/tmp/pull/')
-	if [ -n "$_left" ]; then
-		echo "$_where: temporary files left ($(cat "$FLOG")):" >&2
-		echo "$_left" >&2
+	listing "$W" >"$TRASH/listing"
+	if ! awk -v mode=after -f check.awk "ref/$_s.allowed" "$TRASH/listing"; then
+		echo "$_where: ($(cat "$FLOG"))" >&2
 		return 1
 	fi
 	# the next command, without faults, converges
@@ -211,18 +231,12 @@ one() {
 		cat "$ERR" >&2
 		return 1
 	fi
-	snapshot "$W" >"$TRASH/snap.actual"
-	if ! test_cmp "ref/$_s.snap" "$TRASH/snap.actual" >&2; then
+	listing "$W" >"$TRASH/listing"
+	if ! awk -v mode=final -f check.awk "$TRASH/listing" >"$TRASH/snap.actual" ||
+	   ! test_cmp "ref/$_s.snap" "$TRASH/snap.actual" >&2; then
 		echo "$_where: the command run again leaves something else ($(cat "$FLOG"))" >&2
 		return 1
 	fi
-	_left=$(temp_files "$W")
-	if [ -n "$_left" ]; then
-		echo "$_where: temporary files left after the command ran again:" >&2
-		echo "$_left" >&2
-		return 1
-	fi
-	check_runs "$_s" && check_objects "$W/p/.repro/cache"
 }
 
 # walk SCENARIO KINDS CMD...: the reference run (counting), then every call
@@ -230,11 +244,18 @@ one() {
 walk() {
 	_s=$1 _kinds=$2
 	shift 2
+	# FAULT_ONLY=run,gc: walk only those (while working on them)
+	case ",${FAULT_ONLY:-$_s}," in *,$_s,*) ;; *) return 0 ;; esac
 	rm -rf "$W" ref/$_s && cp -a "base/$_s" "$W" &&
 	(cd "$W/p" && faulty all 0 ENOSPC "$@" >"$OUT" 2>"$ERR") || {
 		echo "reference run of $* fails:" >&2; cat "$ERR" >&2; return 1; }
-	test -z "$(temp_files "$W")" && mkdir -p ref && mv "$W" "ref/$_s" &&
-	snapshot "ref/$_s" >"ref/$_s.snap" || return 1
+	mkdir -p ref && mv "$W" "ref/$_s" && listing "ref/$_s" >"ref/$_s.list" &&
+	awk -v mode=final -f check.awk "ref/$_s.list" >"ref/$_s.snap" || return 1
+	for _d in "base/$_s" alt/$_s.*; do
+		[ ! -d "$_d" ] || listing "$_d" >"$_d.list" || return 1
+	done
+	awk -v mode=allowed -f check.awk "base/$_s.list" "ref/$_s.list" $(ls alt/$_s.*.list 2>/dev/null) \
+		>"ref/$_s.allowed" || return 1
 	cp "$FCOUNT" "ref/$_s.count" && : >"ref/$_s.injected" || return 1
 	_total=0 _failed=
 	for _k in $(echo "$_kinds" | tr , " "); do
