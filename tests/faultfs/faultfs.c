@@ -204,7 +204,12 @@ static void at_path(int dirfd, const char *path, char out[PATH_MAX])
 		if (!base[0])
 			return;
 	}
-	snprintf(out, PATH_MAX, "%s/%s", base, path);
+	size_t b = strlen(base), n = strlen(path);
+	if (b + 1 + n >= PATH_MAX)
+		return; /* too long to be a path: not ours to judge */
+	memcpy(out, base, b);
+	out[b] = '/';
+	memcpy(out + b + 1, path, n + 1);
 }
 
 /*
