@@ -107,8 +107,12 @@ check-san:
 	@$(MAKE) --no-print-directory BUILD=build-san OPT="-O1 -g" \
 	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" check
 
+# Unit tests run inside valgrind themselves; the shell tests' `repro` is a
+# wrapper that runs it inside valgrind (tests/test-lib.sh).
+VALGRIND := valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99
 check-valgrind: all unit
-	REPRO_BUILD=$(BUILD) REPRO_VALGRIND=1 $(PROVE) --ext=.t --ext=.sh $(BUILD)/tests/ tests/t/
+	$(PROVE) -j$(JOBS) --exec '$(VALGRIND)' --ext=.t $(BUILD)/tests/
+	REPRO_BUILD=$(BUILD) REPRO_VALGRIND=1 $(PROVE) -j$(JOBS) --ext=.sh tests/t/
 
 install: all
 	install -d $(DESTDIR)$(BINDIR)

@@ -87,13 +87,14 @@ git gc -q # a repository as users have it: packed
 
 echo "repro metrics: $RUNS runs, median [min-max]; $(git rev-list --count HEAD) commits, $(nproc) cores"
 
-# pair LABEL_A LABEL_B CMD_A -- CMD_B: runs both alternately RUNS times
+# pair LABEL_A LABEL_B CMD_A :: CMD_B: runs both alternately RUNS times (the
+# separator is "::" because the git command itself holds a "--")
 pair() {
 	la=$1 lb=$2
 	shift 2
 	a_cmd="" b_cmd="" side=a
 	for w in "$@"; do
-		if [ "$w" = "--" ]; then side=b; continue; fi
+		if [ "$w" = "::" ]; then side=b; continue; fi
 		if [ $side = a ]; then a_cmd="$a_cmd $w"; else b_cmd="$b_cmd $w"; fi
 	done
 	: >a.t; : >b.t; : >a.m; : >b.m; : >r.t
@@ -114,14 +115,14 @@ pair() {
 echo
 echo "diff of two revisions (target < 0.020 s)"
 pair "repro metrics diff HEAD~500" "git log -p --format= -- metrics.json" \
-	"$REPRO" metrics diff HEAD~500 -- git log -p --format= -- metrics.json
+	"$REPRO" metrics diff HEAD~500 :: git log -p --format= -- metrics.json
 echo
 echo "show -A over every commit (target < 1 s)"
 pair "repro metrics show -A" "git log -p --format= -- metrics.json" \
-	"$REPRO" metrics show -A -- git log -p --format= -- metrics.json
+	"$REPRO" metrics show -A :: git log -p --format= -- metrics.json
 echo
 echo "the floor: process start; a project command adds opening the project (its config through libgit2)"
-pair "repro version" "git --version" "$REPRO" version -- git --version
-pair "repro dag (any project command)" "git --version" "$REPRO" dag -- git --version
+pair "repro version" "git --version" "$REPRO" version :: git --version
+pair "repro dag (any project command)" "git --version" "$REPRO" dag :: git --version
 echo
 echo "rows printed by show -A: $("$REPRO" metrics show -A | wc -l)"

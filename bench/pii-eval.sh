@@ -5,7 +5,8 @@
 # password/token/secret fields), run in the same invocation.
 #
 #   recall   = planted secrets (`secret:` lines of NAME.check) absent from the output
-#   FP rate  = look-alikes (`keep:` lines) missing from the output
+#   FP rate  = look-alikes (`keep:` lines, with their `keep+:` lines) changed in the output
+#   (scored by tests/pii-check.awk, as tests/t/t3510-redact.sh does)
 #   exact    = outputs equal to NAME.expected
 #
 # Usage: bench/pii-eval.sh [REPRO] [FIXTURE_DIR]
@@ -37,22 +38,7 @@ score() {
 			naive "$f" >"$TMP/$name.out"
 		fi
 		cmp -s "$TMP/$name.out" "$FIX/$name.expected" && echo "exact $name"
-		while IFS= read -r line; do
-			case $line in
-			"secret: "*)
-				if grep -qF -- "${line#secret: }" "$TMP/$name.out"; then
-					echo "missed $name ${line#secret: }"
-				else
-					echo "found $name"
-				fi ;;
-			"keep: "*)
-				if grep -qF -- "${line#keep: }" "$TMP/$name.out"; then
-					echo "kept $name"
-				else
-					echo "lost $name ${line#keep: }"
-				fi ;;
-			esac
-		done <"$FIX/$name.check"
+		awk -f tests/pii-check.awk "$FIX/$name.check" "$TMP/$name.out" | sed -e "s/^\([a-z]*\)/\1 $name/"
 	done >"$TMP/$tool.log"
 	awk -v tool="$tool" -v cases="$(ls "$FIX"/*.yaml | wc -l)" '
 		$1 == "found" { f++ } $1 == "missed" { m++ }

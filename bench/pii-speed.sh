@@ -6,7 +6,12 @@
 # bytes, concatenated into one warm file. The peer does much less (no YAML,
 # no look-alikes, no precedence); it is the floor of a regex pass.
 #
-# Usage: bench/pii-speed.sh [CORPUS_DIR] [ROUNDS]    (after `make`)
+# With BASE=DIR (the build directory of another checkout, e.g. the commit
+# before a change, built with `make`), that checkout's redaction is timed
+# too, its rounds interleaved with this one's, so a before/after comparison
+# on a shared machine sees the same load.
+#
+# Usage: [BASE=DIR] bench/pii-speed.sh [CORPUS_DIR] [ROUNDS]    (after `make`)
 set -eu
 cd "$(dirname "$0")/.."
 DIR=${1:-../shared/corpus/k8s/files}
@@ -15,17 +20,25 @@ ROUNDS=${2:-5}
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
-B=${BUILD:-build}
-cc -O2 -Isrc -o "$TMP/pii-corpus" bench/pii-corpus.c \
-	$B/builtin/pii_*.o $B/builtin/redact.o $B/util/strbuf.o $B/util/xalloc.o \
-	$B/util/fs.o $B/util/error.o $(pkg-config --libs yaml-0.1)
+# link NAME BUILD_DIR: bench/pii-corpus.c against that build's redaction
+link() {
+	cc -O2 -Isrc -o "$TMP/$1" bench/pii-corpus.c \
+		$2/builtin/pii_*.o $2/builtin/redact.o $2/util/strbuf.o $2/util/xalloc.o \
+		$2/util/fs.o $2/util/error.o $(pkg-config --libs yaml-0.1)
+}
+link pii-corpus "${BUILD:-build}"
+[ -n "${BASE:-}" ] && link pii-corpus-base "$BASE"
 
 find "$DIR" -type f -exec cat {} + >"$TMP/all"
 bytes=$(wc -c <"$TMP/all")
 cat "$TMP/all" >/dev/null
 
-"$TMP/pii-corpus" speed "$DIR" "$ROUNDS" >"$TMP/repro.out"
 for i in $(seq "$ROUNDS"); do
+	"$TMP/pii-corpus" speed "$DIR" 1 >"$TMP/repro.last"
+	grep '^round' "$TMP/repro.last" >>"$TMP/repro.out"
+	if [ -n "${BASE:-}" ]; then
+		"$TMP/pii-corpus-base" speed "$DIR" 1 | grep '^round' >>"$TMP/base.out"
+	fi
 	t0=$(date +%s.%N)
 	sed -E \
 		-e 's/[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}/IPV4_REDACTED/g' \
@@ -47,6 +60,11 @@ set -- $(stats "$TMP/sed.out")
 s_med=$1 s_min=$2 s_max=$3
 echo "corpus: $(find "$DIR" -type f | wc -l) files, $bytes bytes, $ROUNDS rounds each"
 printf "%-28s median %7.1f MB/s  (min %.1f, max %.1f)\n" "repro redact_text()" "$r_med" "$r_min" "$r_max"
+if [ -n "${BASE:-}" ]; then
+	set -- $(stats "$TMP/base.out")
+	printf "%-28s median %7.1f MB/s  (min %.1f, max %.1f)\n" "BASE redact_text()" "$1" "$2" "$3"
+	echo "$r_med $1" | awk '{ printf "ratio repro/BASE: %.2fx\n", $1 / $2 }'
+fi
 printf "%-28s median %7.1f MB/s  (min %.1f, max %.1f)\n" "sed -E, 4 regexes (peer)" "$s_med" "$s_min" "$s_max"
 echo "$r_med $s_med" | awk '{ printf "ratio repro/sed: %.2fx\n", $1 / $2 }'
-sed -n '/^  /p' "$TMP/repro.out"
+sed -n '/^  /p' "$TMP/repro.last"

@@ -8,9 +8,11 @@
 #   - the first-run commit of the directory (`repro add`: hash and store in
 #     the cache) next to `cp -r` of it, each into fresh space
 #   - one 2 GiB file hashed (`repro add`) next to `openssl dgst -sha256`
-#   - peak RSS of each (GNU time %M)
+#   - peak RSS of each (GNU time %M), and for repro its CPU use (user+sys
+#     over wall: above 100% means more than one core was busy)
 # Ratios are repro / peer, per pair of runs. Work happens under $BENCH_DIR
-# (default /tmp/repro-bench) and is removed at the end.
+# (default /tmp/repro-bench) and is removed at the end. For a quick look:
+# BENCH_SIZES="1000" BENCH_BIG=0 sh bench/run.sh 1
 set -eu
 RUNS=${1:-5}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,13 +26,13 @@ trap 'rm -rf "$W"' EXIT
 
 # median/min/max of the numbers on stdin
 stats() { sort -g | awk '{a[NR]=$1} END {printf "%.4f [%.4f-%.4f]", a[int((NR+1)/2)], a[1], a[NR]}'; }
-# run CMD..., print "SECONDS RSS_KB" (wall time from the ns clock: GNU
-# time's own %e has only 10 ms resolution, too coarse for a no-op)
+# run CMD..., print "SECONDS RSS_KB CPU_SECONDS" (wall time from the ns
+# clock: GNU time's own %e has only 10 ms resolution, too coarse for a no-op)
 measure() {
 	_t0=$(date +%s%N)
-	$TIME -f "%M" -o "$W/.t" "$@" >/dev/null 2>&1 || { echo "bench: failed: $*" >&2; cat "$W/.t" >&2; exit 1; }
+	$TIME -f "%M %U %S" -o "$W/.t" "$@" >/dev/null 2>&1 || { echo "bench: failed: $*" >&2; cat "$W/.t" >&2; exit 1; }
 	_t1=$(date +%s%N)
-	awk -v a="$_t0" -v b="$_t1" -v m="$(tail -1 "$W/.t")" 'BEGIN { printf "%.4f %d\n", (b - a) / 1e9, m }'
+	tail -1 "$W/.t" | awk -v a="$_t0" -v b="$_t1" '{ printf "%.4f %d %.2f\n", (b - a) / 1e9, $1, $2 + $3 }'
 }
 
 make_files() { # DIR N: N files of 1-4 KB in subdirectories of 1,000
@@ -44,12 +46,14 @@ make_files() { # DIR N: N files of 1-4 KB in subdirectories of 1,000
 		}' "$1" "$2"
 }
 
-report() { # NAME REPRO_TIMES PEER_TIMES PEER_NAME RSS_FILE
-	r=$(stats <"$2"); p=$(stats <"$3")
-	ratio=$(paste "$2" "$3" | awk '{print $1 / ($2 > 0 ? $2 : 0.001)}' | stats)
-	rss=$(sort -g "$5" | tail -1)
-	printf "%-34s repro %s s   %-10s %s s   ratio %s   repro peak RSS %d MB\n" \
-		"$1" "$r" "$4" "$p" "$ratio" $((rss / 1024))
+# Each times file holds "SECONDS RSS_KB CPU_SECONDS" lines (measure's output).
+report() { # NAME REPRO_TIMES PEER_TIMES PEER_NAME
+	r=$(cut -d' ' -f1 "$2" | stats); p=$(cut -d' ' -f1 "$3" | stats)
+	ratio=$(paste -d' ' "$2" "$3" | awk '{print $1 / ($4 > 0 ? $4 : 0.001)}' | stats)
+	rss=$(cut -d' ' -f2 "$2" | sort -g | tail -1); prss=$(cut -d' ' -f2 "$3" | sort -g | tail -1)
+	cpu=$(awk '{print 100 * $3 / ($1 > 0 ? $1 : 0.001)}' "$2" | sort -g | awk '{a[NR]=$1} END {printf "%d", a[int((NR+1)/2)]}')
+	printf "%-30s repro %s s   %-8s %s s   ratio %s   peak RSS repro %d MB, %s %d MB   repro CPU %s%%\n" \
+		"$1" "$r" "$4" "$p" "$ratio" $((rss / 1024)) "$4" $((prss / 1024)) "$cpu"
 }
 
 bench_size() { # N
@@ -61,34 +65,34 @@ bench_size() { # N
 	printf 'count.txt: $(shell find data -type f)\n\tfind data -type f | wc -l >count.txt\n' >Makefile
 	"$REPRO" run >/dev/null && make -r -s >/dev/null && touch stamp
 	"$REPRO" run >/dev/null # the state file now holds every file
-	: >"$W/r" ; : >"$W/f"; : >"$W/m"; : >"$W/rss"
+	: >"$W/r" ; : >"$W/f"; : >"$W/m"
 	for i in $(seq "$RUNS"); do
-		set -- $(measure "$REPRO" run); echo "$1" >>"$W/r"; echo "$2" >>"$W/rss"
-		set -- $(measure find data -newer stamp -print -quit); echo "$1" >>"$W/f"
-		set -- $(measure make -r -s); echo "$1" >>"$W/m"
+		measure "$REPRO" run >>"$W/r"
+		measure find data -newer stamp -print -quit >>"$W/f"
+		measure make -r -s >>"$W/m"
 	done
-	report "no-op run, $n files" "$W/r" "$W/f" find "$W/rss"
-	report "no-op run, $n files" "$W/r" "$W/m" "make -r" "$W/rss"
+	report "no-op run, $n files" "$W/r" "$W/f" find
+	report "no-op run, $n files" "$W/r" "$W/m" "make -r"
 
 	# first-run commit: a fresh project each time, cp -r into fresh space.
 	# All copies are made before timing starts (creating files right after
 	# creating or deleting many is slow on ext4, see benchmarking.md), and
 	# the two commands take turns going first.
-	: >"$W/r"; : >"$W/c"; : >"$W/rss"
+	: >"$W/r"; : >"$W/c"
 	for i in $(seq "$RUNS"); do
 		Q=$W/q$n.$i && mkdir -p "$Q" && "$REPRO" -C "$Q" init >/dev/null && cp -r "$P/data" "$Q/data"
 	done
 	sync && sleep 2
 	for i in $(seq "$RUNS"); do
 		if [ $((i % 2)) = 1 ]; then
-			set -- $(measure "$REPRO" -C "$W/q$n.$i" add data); echo "$1" >>"$W/r"; echo "$2" >>"$W/rss"
-			set -- $(measure cp -r "$P/data" "$W/cp$n.$i"); echo "$1" >>"$W/c"
+			measure "$REPRO" -C "$W/q$n.$i" add data >>"$W/r"
+			measure cp -r "$P/data" "$W/cp$n.$i" >>"$W/c"
 		else
-			set -- $(measure cp -r "$P/data" "$W/cp$n.$i"); echo "$1" >>"$W/c"
-			set -- $(measure "$REPRO" -C "$W/q$n.$i" add data); echo "$1" >>"$W/r"; echo "$2" >>"$W/rss"
+			measure cp -r "$P/data" "$W/cp$n.$i" >>"$W/c"
+			measure "$REPRO" -C "$W/q$n.$i" add data >>"$W/r"
 		fi
 	done
-	report "first commit (add), $n files" "$W/r" "$W/c" "cp -r" "$W/rss"
+	report "first commit (add), $n files" "$W/r" "$W/c" "cp -r"
 	cd "$W" && rm -rf "$P" "$W"/q$n.* "$W"/cp$n.*
 }
 
@@ -96,17 +100,16 @@ bench_big() {
 	P=$W/big && mkdir -p "$P" && cd "$P" && "$REPRO" init >/dev/null
 	head -c $((2 << 30)) /dev/urandom >big.bin
 	cat big.bin >/dev/null
-	: >"$W/r"; : >"$W/o"; : >"$W/rss"
+	: >"$W/r"; : >"$W/o"
 	for i in $(seq "$RUNS"); do
 		rm -rf .repro/state
-		set -- $(measure "$ROOT/bench/hash-one.sh" "$REPRO" big.bin); echo "$1" >>"$W/r"; echo "$2" >>"$W/rss"
-		set -- $(measure openssl dgst -sha256 big.bin); echo "$1" >>"$W/o"
+		measure "$ROOT/bench/hash-one.sh" "$REPRO" big.bin >>"$W/r"
+		measure openssl dgst -sha256 big.bin >>"$W/o"
 	done
-	report "hash one 2 GiB file" "$W/r" "$W/o" openssl "$W/rss"
+	report "hash one 2 GiB file" "$W/r" "$W/o" openssl
 	cd "$W" && rm -rf "$P"
 }
 
 echo "# repro $("$REPRO" version | cut -d" " -f2), $(nproc) cores, $RUNS runs each, $(date -u +%Y-%m-%dT%H:%MZ)"
-bench_size 10000
-bench_size 100000
-bench_big
+for n in ${BENCH_SIZES:-10000 100000}; do bench_size "$n"; done
+[ "${BENCH_BIG:-1}" = 0 ] || bench_big

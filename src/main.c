@@ -60,7 +60,12 @@ int main(int argc, char **argv)
 	 * signal death; writes then fail with EPIPE and we stop quietly. */
 	signal(SIGPIPE, SIG_IGN);
 	while (i < argc && argv[i][0] == '-') {
-		if (!strcmp(argv[i], "-C") && i + 1 < argc) {
+		if (!strcmp(argv[i], "-C")) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "repro: option '-C' needs a directory\n");
+				usage(stderr);
+				return EXIT_USAGE;
+			}
 			if (chdir(argv[i + 1]) < 0)
 				die(EXIT_USAGE, "cannot change to '%s':", argv[i + 1]);
 			i += 2;

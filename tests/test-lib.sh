@@ -70,6 +70,9 @@ test_skip() {
 # skip_all REASON: skip the whole script.
 skip_all() {
 	echo "1..0 # SKIP $1"
+	# services started so far keep their pid files in $TRASH
+	_run_cleanups
+	test_cleanups=""
 	rm -rf "$TRASH"
 	exit 0
 }

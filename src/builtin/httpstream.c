@@ -9,6 +9,7 @@
 
 #include "util/error.h"
 #include "util/strbuf.h"
+#include "util/tls.h"
 #include "util/xalloc.h"
 #include "version.h"
 
@@ -97,7 +98,9 @@ static la_ssize_t on_read(struct archive *a, void *arg, const void **out)
 	if (s->len)
 		return (la_ssize_t)s->len;
 	if (s->result != CURLE_OK) {
-		archive_set_error(a, EIO, "%s", s->errbuf[0] ? s->errbuf : curl_easy_strerror(s->result));
+		archive_set_error(a, EIO, "%s%s", s->errbuf[0] ? s->errbuf : curl_easy_strerror(s->result),
+				  tls_cert_error(s->result) ? " (the server's certificate is not trusted here: set "
+							      "CURL_CA_BUNDLE to a file holding its CA)" : "");
 		return -1;
 	}
 	return 0;
@@ -122,6 +125,7 @@ static void setup(struct stream *s, const char *url)
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, s);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, s->errbuf);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	tls_setup(c, 1, NULL);
 }
 
 int httpstream_read_archive(const char *url, size_t max_file_size, const struct source_ops *ops,

@@ -35,7 +35,9 @@ struct pii_scan {
 	const char *text;        /* the input (not NUL-terminated) */
 	size_t len;              /* its length in bytes */
 	struct pii_vec items;    /* candidate items, any order, may overlap */
-	struct pii_vec versions; /* ranges whose dotted quads are versions, not addresses */
+	struct pii_vec versions; /* ranges whose dotted quads are versions, not addresses (text rules) */
+	struct pii_vec yaml_versions; /* the same, found by the YAML pass */
+	int yaml_exempt;         /* a dotted quad only the YAML pass knew to be a version was kept */
 	int need_yaml;           /* the text scan saw something only the YAML pass decides */
 	int yaml_failed;         /* the YAML pass ran and did not parse to the end */
 	size_t assign_done;      /* pii_assign.c: values before this offset were already scanned */
@@ -53,6 +55,13 @@ void pii_scan_text(struct pii_scan *s);
 /* Called by pii_scan_text() at each ':' or '=' at offset `sep`. */
 void pii_scan_assign(struct pii_scan *s, size_t sep);
 /*
+ * Called by pii_scan_text() at a command-line flag text[start..end)
+ * (`--api-key`, `-token`): when secret-named, its value written after a
+ * blank on the same line is an item; with none there, the YAML pass looks
+ * for it in the next item of a sequence.
+ */
+void pii_scan_flag(struct pii_scan *s, size_t start, size_t end);
+/*
  * The libyaml pass: Secret data, secret-named keys of any scalar style,
  * env name/value pairs, flags in sequences, version-named values. Only
  * documents that parse completely contribute; the rest keeps the text rules.
@@ -66,7 +75,10 @@ void pii_scan_yaml(struct pii_scan *s);
  * privatekey, and does not end in existingsecret.
  */
 int pii_name_is_secret(const char *name, size_t n);
-/* A name whose value is a version: it contains "version" or ends in "tag". */
+/*
+ * A name whose value is a version: it contains "version" (any case) or is
+ * "tag" (any case, after a flag's dashes): `imageTag` and `IMAGE_TAG` are not.
+ */
 int pii_name_is_version(const char *name, size_t n);
 /*
  * Whether a value (as written, quotes allowed around it) is literal: not
@@ -74,6 +86,12 @@ int pii_name_is_version(const char *name, size_t n);
  * {{ ... }}), and not made only of redaction tokens.
  */
 int pii_value_is_literal(const char *v, size_t n);
+/*
+ * Whether an unquoted value is code computing the secret rather than the
+ * secret: a name or dotted name called or indexed (get_token(),
+ * os.environ["X"], f.read().strip()).
+ */
+int pii_value_is_code(const char *v, size_t n);
 /* Whether v is one or more replacement tokens (between blanks, quotes, commas): already redacted. */
 int pii_value_is_redacted(const char *v, size_t n);
 /* Whether v[0..n) is one of the replacement tokens redact_text() writes. */

@@ -188,8 +188,8 @@ void pii_scan_assign(struct pii_scan *s, size_t sep)
 			return;
 		v.s = bs, v.e = be;
 	} else if (v.type == V_NEXT) {
-		size_t first, last = pii_continuation(t, s->len, v.e, nm.col, &first);
-		if (!last)
+		size_t first, last;
+		if (!pii_next_value(t, s->len, v.e, nm.col, &first, &last))
 			return;
 		v.s = first, v.e = last;
 	} else if (v.type != V_SCALAR) {
@@ -197,5 +197,22 @@ void pii_scan_assign(struct pii_scan *s, size_t sep)
 	}
 	s->assign_done = v.e;
 	if (pii_value_is_literal(t + v.s, v.e - v.s))
+		pii_vec_push(&s->items, PII_SECRET_VALUE, v.s, v.e);
+}
+
+void pii_scan_flag(struct pii_scan *s, size_t start, size_t end)
+{
+	struct field_value v;
+	int secret = pii_name_is_secret(s->text + start, end - start);
+
+	if (!secret && !pii_name_is_version(s->text + start, end - start))
+		return;
+	if (!pii_flag_value(s->text, s->len, end, &v)) {
+		/* the value may be the next item of a YAML sequence (a version on the line is seen by the IPv4 scan) */
+		if (end >= s->len || s->text[end] != '=')
+			s->need_yaml = 1;
+		return;
+	}
+	if (secret && pii_value_is_literal(s->text + v.s, v.e - v.s))
 		pii_vec_push(&s->items, PII_SECRET_VALUE, v.s, v.e);
 }

@@ -32,7 +32,7 @@ static int name_context(const char *t, size_t before, char sep, int quoted, stru
 		q--;
 	if (sep == '=') {
 		nm->ctx = CTX_ASSIGN;
-		return q < before || q == 0 || strchr("\n;&?({,\"'`|[#", t[q - 1]);
+		return q < before || q == 0 || strchr("\n;&?({,\"'`|[#=", t[q - 1]);
 	}
 	for (;;) {
 		if (q == 0 || t[q - 1] == '\n') {
@@ -127,35 +127,57 @@ size_t pii_trim_right(const char *t, size_t s, size_t e)
 	return e;
 }
 
+/* How far a reference's closing bracket is looked for: $(cmd) can be long, {{ x }} is short. */
+#define REFERENCE_MAX 4096
+#define TEMPLATE_MAX 256
+
 /*
- * Past the byte at t[p]: past the whole ${...} or $(...) when one starts
- * there (its brackets and blanks belong to it), else just past t[p].
+ * Past the byte at t[p]: past the whole ${...}, $(...) or {{ ... }} when
+ * one starts there (its brackets and blanks belong to it), else just past
+ * t[p]. Returns 0 when one starts there but does not close on its line:
+ * the caller then stops looking for references in that value, so a value
+ * of many open brackets costs one search, not one per bracket.
  */
 static size_t skip_reference(const char *t, size_t le, size_t p)
 {
-	if (t[p] != '$' || p + 1 >= le || (t[p + 1] != '(' && t[p + 1] != '{'))
+	int curly = t[p] == '{' && p + 1 < le && t[p + 1] == '{';
+
+	if (!curly && (t[p] != '$' || p + 1 >= le || (t[p + 1] != '(' && t[p + 1] != '{')))
 		return p + 1;
+	size_t max = curly ? TEMPLATE_MAX : REFERENCE_MAX, lim = le - p > max ? p + max : le;
+	const char *nl = memchr(t + p, '\n', lim - p);
+	if (nl)
+		lim = (size_t)(nl - t);
+	if (curly) {
+		const char *c = memchr(t + p + 2, '}', lim - p - 2) ? memmem(t + p + 2, lim - p - 2, "}}", 2) : NULL;
+		return c ? (size_t)(c + 2 - t) : 0;
+	}
 	char open = t[p + 1], close = open == '(' ? ')' : '}';
+	if (!memchr(t + p + 2, close, lim - p - 2))
+		return 0; /* the common unclosed case, found fast */
 	int depth = 0;
-	for (size_t q = p + 1; q < le && t[q] != '\n' && q - p < 4096; q++) {
+	for (size_t q = p + 1; q < lim; q++) {
 		if (t[q] == open)
 			depth++;
 		else if (t[q] == close && --depth == 0)
 			return q + 1;
 	}
-	return p + 1;
+	return 0;
 }
 
-/*
- * An unquoted value holding a call or an index (os.environ["X"],
- * get_token()) is code computing the secret, not the secret.
- */
-static int is_expression(const char *t, size_t v, size_t e)
+/* End of a word value from v: at a blank or shell punctuation; references stay whole. */
+static size_t word_end(const char *t, size_t len, size_t v)
 {
-	for (size_t p = v; p < e; p++)
-		if ((t[p] == '(' || t[p] == '[') && (p == v || t[p - 1] != '$'))
-			return 1;
-	return 0;
+	size_t e = v;
+	int refs = 1;
+
+	while (e < len && t[e] && !is_blank((unsigned char)t[e]) && !strchr(";&,)\"'`|<>}]\r\n", t[e])) {
+		size_t n = refs ? skip_reference(t, len, e) : e + 1;
+		if (!n)
+			refs = 0, n = e + 1;
+		e = n;
+	}
+	return e;
 }
 
 /* Where a plain value of the given context ends, from its first byte v. */
@@ -172,8 +194,6 @@ static size_t plain_end(const char *t, size_t len, size_t v, enum field_ctx ctx,
 	case CTX_FLOW:
 		while (e < len && t[e] != '\n' && t[e] != ',' && t[e] != '}' && t[e] != ']')
 			e++;
-		if (is_expression(t, v, e))
-			return v;
 		break;
 	case CTX_ASSIGN:
 		if (spaced) {
@@ -181,13 +201,13 @@ static size_t plain_end(const char *t, size_t len, size_t v, enum field_ctx ctx,
 			       !((t[e] == '#' || t[e] == ';') && is_blank((unsigned char)t[e - 1])))
 				e++;
 		} else {
-			while (e < len && t[e] && !is_blank((unsigned char)t[e]) && !strchr(";&,)\"'`|<>}]\r\n", t[e]))
-				e = skip_reference(t, len, e);
+			e = word_end(t, len, v);
 		}
-		if (is_expression(t, v, e))
-			return v;
 		break;
 	}
+	/* an unquoted value that is code (os.environ["X"], get_token()) is no literal, in every context */
+	if (pii_value_is_code(t + v, e - v))
+		return v;
 	e = pii_trim_right(t, v, e);
 	while (ctx == CTX_ASSIGN && spaced && e > v && (t[e - 1] == ',' || t[e - 1] == ';'))
 		e--;
@@ -236,6 +256,66 @@ size_t pii_continuation(const char *t, size_t len, size_t le, size_t col, size_t
 		le = next;
 	}
 	return last;
+}
+
+int pii_next_value(const char *t, size_t len, size_t le, size_t col, size_t *s, size_t *e)
+{
+	size_t next = le;
+
+	*s = *e = 0;
+	for (int lines = 0; next < len && lines < 10000; lines++) {
+		size_t b = next + 1, c = b;
+		next = pii_line_end(t, len, b);
+		while (c < next && t[c] == ' ')
+			c++;
+		if (pii_trim_right(t, c, next) == c)
+			continue; /* a blank line */
+		if (c - b <= col)
+			return 0;
+		if (t[c] != '"' && t[c] != '\'') {
+			*e = pii_continuation(t, len, le, col, s);
+			return *e != 0;
+		}
+		/* a quoted scalar: inside its quotes, over lines; unclosed, to its line's end */
+		size_t close, end = quoted_end(t, len, c, 1, &close);
+		*s = c + 1;
+		*e = close ? end : pii_trim_right(t, c + 1, end);
+		return *e > *s;
+	}
+	return 0;
+}
+
+int pii_flag_value(const char *t, size_t len, size_t e, struct field_value *val)
+{
+	size_t v = e;
+
+	val->type = V_NONE;
+	while (v < len && is_blank((unsigned char)t[v]) && v - e < 64)
+		v++;
+	if (v == e)
+		return 0; /* --flag=x is an assignment; --flag" or --flag, ends a list item */
+	if (v + 1 < len && t[v] == '\\' && (t[v + 1] == '\n' || (t[v + 1] == '\r' && v + 2 < len && t[v + 2] == '\n'))) {
+		/* a shell line continuation: the value starts the next line */
+		for (v += t[v + 1] == '\r' ? 3 : 2; v < len && is_blank((unsigned char)t[v]) && v - e < 256; v++)
+			;
+	}
+	if (v >= len || strchr("-#\r\n", t[v]))
+		return 0; /* nothing, a comment, or another flag: no value */
+	if (t[v] == '"' || t[v] == '\'') {
+		size_t close;
+		quoted_end(t, len, v, 0, &close);
+		if (!close)
+			return 0;
+		val->s = v + 1, val->e = close;
+	} else {
+		val->s = v;
+		val->e = word_end(t, len, v);
+		if (pii_value_is_code(t + v, val->e - v))
+			return 0;
+	}
+	if (val->e > val->s)
+		val->type = V_SCALAR;
+	return val->type == V_SCALAR;
 }
 
 /* Reads the value after the separator t[sep] of a name in context nm->ctx. */

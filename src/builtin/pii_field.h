@@ -80,5 +80,20 @@ int pii_block_content(const char *t, size_t len, size_t le, size_t col, size_t *
  * end of the last one's content, or 0 when there is none.
  */
 size_t pii_continuation(const char *t, size_t len, size_t le, size_t col, size_t *first);
+/*
+ * The value on the lines after a key at column `col` with nothing after its
+ * colon (its line ends at `le`): a quoted scalar, [*s, *e) inside its quotes
+ * (over lines), or a plain one (pii_continuation()). Returns 0 when there
+ * is none.
+ */
+int pii_next_value(const char *t, size_t len, size_t le, size_t col, size_t *s, size_t *e);
+/*
+ * The value of a command-line flag whose name ends at t[e], written after a
+ * blank (`--api-key VALUE`, or `--api-key \` then VALUE on the next line):
+ * a word (to a blank or shell punctuation, references whole) or a quoted
+ * string on that line. A word starting with '-' is the next flag, not a
+ * value; code (get_key()) is no value either. Returns 1 with *val set.
+ */
+int pii_flag_value(const char *t, size_t len, size_t e, struct field_value *val);
 
 #endif

@@ -74,15 +74,28 @@ int pii_name_is_secret(const char *name, size_t n)
 
 int pii_name_is_version(const char *name, size_t n)
 {
-	char tail[NAME_TAIL];
-	size_t k = name_tail(name, n, tail);
+	size_t d = 0;
 
-	if (ends_with(tail, k, "tag"))
+	/* exactly "tag", as pii-rules.md says: imageTag, IMAGE_TAG, image.tag are not */
+	while (d < n && name[d] == '-')
+		d++;
+	if (n - d == 3 && !strncasecmp(name + d, "tag", 3))
 		return 1;
 	for (size_t i = 0; i + 7 <= n; i++)
 		if (lower((unsigned char)name[i]) == 'v' && !strncasecmp(name + i, "version", 7))
 			return 1;
 	return 0;
+}
+
+int pii_value_is_code(const char *v, size_t n)
+{
+	size_t i = 0;
+
+	if (!n || !(pii_isalpha((unsigned char)v[0]) || v[0] == '_'))
+		return 0;
+	while (i < n && (pii_isalnum((unsigned char)v[i]) || v[i] == '_' || v[i] == '.'))
+		i++;
+	return i < n && (v[i] == '(' || v[i] == '[') && v[i - 1] != '.';
 }
 
 int pii_is_token(const char *v, size_t n)
@@ -111,16 +124,21 @@ static size_t skip_bracketed(const char *v, size_t n, size_t i, char open, char 
 
 /*
  * Length of the reference starting at v[i] (${VAR}, $(cmd), $VAR, {{ x }}),
- * or 0 when none starts there.
+ * or 0 when none starts there. *unclosed is set once a bracket was found
+ * with no close: later brackets of the value are then text, not searched
+ * again to its end (which made `${${${...` quadratic).
  */
-static size_t reference_len(const char *v, size_t n, size_t i)
+static size_t reference_len(const char *v, size_t n, size_t i, int *unclosed)
 {
 	size_t j;
 
+	if (*unclosed)
+		return 0;
 	if (v[i] == '$' && i + 1 < n) {
 		unsigned char c = (unsigned char)v[i + 1];
 		if (c == '{' || c == '(') {
 			j = skip_bracketed(v, n, i + 1, (char)c, c == '{' ? '}' : ')');
+			*unclosed = !j;
 			return j ? j - i : 0;
 		}
 		if (pii_isalpha(c) || c == '_') {
@@ -131,6 +149,7 @@ static size_t reference_len(const char *v, size_t n, size_t i)
 	}
 	if (v[i] == '{' && i + 1 < n && v[i + 1] == '{') {
 		const char *e = memmem(v + i + 2, n - i - 2, "}}", 2);
+		*unclosed = !e;
 		return e ? (size_t)(e + 2 - (v + i)) : 0;
 	}
 	return 0;
@@ -154,9 +173,10 @@ static int is_letter_byte(unsigned char c)
 static int has_literal_word(const char *v, size_t n)
 {
 	size_t i = 0;
+	int unclosed = 0;
 
 	while (i < n) {
-		size_t r = reference_len(v, n, i);
+		size_t r = reference_len(v, n, i, &unclosed);
 		if (r) {
 			i += r;
 			continue;

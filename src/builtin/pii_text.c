@@ -37,6 +37,8 @@ struct text_scan {
 	size_t pem_at;            /* ...and found one starting here (len when there is none) */
 	size_t pem_end;           /* ...which ends here */
 	int pem_searched;         /* pem_from/pem_at are valid */
+	size_t userinfo_s;        /* the userinfo of the last URL seen (no e-mail there)... */
+	size_t userinfo_e;        /* ...ends here, before its last '@' */
 };
 
 /* Length of the run of bytes from t[i] for which ok() holds. */
@@ -217,11 +219,17 @@ static size_t scan_ipv4(struct text_scan *ts, size_t i)
 
 /*
  * The local part starting at t[l] is the userinfo of a URL
- * (https://user@host, https://user:pass@host), not an address.
+ * (https://user@host, https://user:pass@host), not an address: it lies in
+ * the userinfo scan_url_credentials() saw (which may hold '@' itself:
+ * in https://user:p@ss@host, ss@host is no address), or follows "//".
  */
-static int in_url_authority(const unsigned char *t, size_t l)
+static int in_url_authority(const struct text_scan *ts, size_t l)
 {
+	const unsigned char *t = ts->t;
 	size_t p = l;
+
+	if (l >= ts->userinfo_s && l < ts->userinfo_e)
+		return 1;
 	while (p > 0 && l - p < AUTHORITY_MAX && !strchr(" \t\r\n\"'<>@,;()[]{}/?#&`", t[p - 1]))
 		p--;
 	return p >= 2 && t[p - 1] == '/' && t[p - 2] == '/';
@@ -253,7 +261,7 @@ static size_t scan_email(struct text_scan *ts, size_t at)
 	for (size_t p = dot + 1; p < e; p++)
 		if (!pii_isalpha(t[p]))
 			return at + 1;
-	if (in_url_authority(t, l))
+	if (in_url_authority(ts, l))
 		return at + 1;
 	pii_vec_push(&ts->s->items, PII_EMAIL, l, e);
 	return e;
@@ -267,10 +275,6 @@ static size_t scan_url_credentials(struct text_scan *ts, size_t colon)
 	const unsigned char *t = ts->t;
 	size_t b = colon, a0 = colon + 3, p, at = 0;
 
-	while (b > 0 && (pii_isalnum(t[b - 1]) || t[b - 1] == '+' || t[b - 1] == '.' || t[b - 1] == '-'))
-		b--;
-	if (b == colon || !pii_isalpha(t[b]) || (b > 0 && t[b - 1] == '_'))
-		return colon + 1;
 	for (p = a0; p < ts->len && p - a0 < AUTHORITY_MAX; p++) {
 		if (strchr(" \t\r\n/?#\"'<>`\\[", t[p]) || !t[p])
 			break;
@@ -278,6 +282,11 @@ static size_t scan_url_credentials(struct text_scan *ts, size_t colon)
 			at = p;
 	}
 	if (!at)
+		return colon + 1;
+	ts->userinfo_s = a0, ts->userinfo_e = at;
+	while (b > 0 && (pii_isalnum(t[b - 1]) || t[b - 1] == '+' || t[b - 1] == '.' || t[b - 1] == '-'))
+		b--;
+	if (b == colon || !pii_isalpha(t[b]) || (b > 0 && t[b - 1] == '_'))
 		return colon + 1;
 	const unsigned char *c = memchr(t + a0, ':', at - a0);
 	if (!c || c + 1 == t + at)
@@ -432,17 +441,29 @@ static size_t scan_slack(struct text_scan *ts, size_t dash)
 	return dash + 1 + r;
 }
 
-/* A "--flag" naming a secret with its value in the next word or list item. */
-static void note_secret_flag(struct text_scan *ts, size_t i)
+static int is_flag_char(unsigned char c)
+{
+	return is_key_char(c) || c == '.';
+}
+
+/*
+ * A "--flag" or "-flag" standing alone (no name character before it): its
+ * name, less a trailing '.' or '-' (prose: "pass --api-key."), goes to
+ * pii_scan_flag(), which reads its value when the name is secret-named.
+ */
+static void scan_flag(struct text_scan *ts, size_t i)
 {
 	const unsigned char *t = ts->t;
+	size_t n = i + 1 + (t[i + 1] == '-'), len = ts->len - n > 256 ? n + 256 : ts->len;
 
-	if (i + 2 >= ts->len || t[i + 1] != '-' || (i && pii_isnamechar(t[i - 1])))
+	if (n >= ts->len || !pii_isalpha(t[n]) || (i && pii_isnamechar(t[i - 1])))
 		return;
-	size_t r = run(t, ts->len, i, is_key_char);
-	if (r > 2 && r < 256 && (i + r >= ts->len || t[i + r] != '=') &&
-	    pii_name_is_secret((const char *)t + i, r))
-		ts->s->need_yaml = 1;
+	size_t e = n + run(t, len, n, is_flag_char);
+	if (e == len && len < ts->len)
+		return; /* longer than any name */
+	while (t[e - 1] == '.' || t[e - 1] == '-')
+		e--;
+	pii_scan_flag(ts->s, i, e);
 }
 
 static size_t scan_dash(struct text_scan *ts, size_t i)
@@ -452,8 +473,14 @@ static size_t scan_dash(struct text_scan *ts, size_t i)
 	if (i + 1 < ts->len && ts->t[i + 1] == '-') {
 		if (i + 2 < ts->len && ts->t[i + 2] == '-')
 			return scan_pem(ts, i);
-		note_secret_flag(ts, i);
+		scan_flag(ts, i);
 		return i + 2;
+	}
+	if (i == 0 || !pii_isnamechar(ts->t[i - 1])) {
+		/* no token prefix ends here; maybe a -flag */
+		if (i + 1 < ts->len)
+			scan_flag(ts, i);
+		return i + 1;
 	}
 	if (i < 2)
 		return i + 1;
@@ -555,7 +582,7 @@ static size_t dispatch(struct text_scan *ts, size_t i, enum trigger k)
 
 void pii_scan_text(struct pii_scan *s)
 {
-	struct text_scan ts = { s, (const unsigned char *)s->text, s->len, 0, 0, 0, 0 };
+	struct text_scan ts = { s, (const unsigned char *)s->text, s->len, 0, 0, 0, 0, 0, 0 };
 	const unsigned char *t = ts.t;
 	size_t i = 0, len = s->len;
 

@@ -6,8 +6,8 @@
  *   - the value of a secret-named key, whatever its style;
  *   - the value: of a mapping whose name: is secret-named (env pairs);
  *   - the item after a secret-named "--flag" in a sequence;
- *   - values of version-named keys and env pairs, where a dotted quad is a
- *     version, not an address.
+ *   - values of version-named keys, env pairs and flags, where a dotted
+ *     quad is a version, not an address.
  * Event marks count characters, not bytes, so they are mapped back to byte
  * offsets by walking the UTF-8 text (libyaml only accepts valid UTF-8).
  * Only documents that parse to their end contribute items.
@@ -44,7 +44,7 @@ struct yframe {
 	unsigned char name_bits;   /* map: its name: is secret-named (1), version-named (2) */
 	unsigned char has_value;   /* map: its value: was a scalar, held in value_s/value_e */
 	unsigned char value_lit;   /* map: that value is literal */
-	unsigned char flag_secret; /* seq: the previous item was a secret-named --flag */
+	unsigned char flag_bits;   /* seq: the previous item was a secret-named (1), version-named (2) --flag */
 	unsigned char is_key;      /* this collection is a (complex) mapping key */
 	size_t pending;            /* map: pending.n when it opened */
 	size_t value_s, value_e;   /* map: byte range of its value: scalar */
@@ -166,7 +166,7 @@ static void value_done(struct yframe *f)
 	if (f->is_map)
 		f->want_value = 0, f->key = 0;
 	else
-		f->flag_secret = 0;
+		f->flag_bits = 0;
 }
 
 /* Whether a collection opening now sits inside Secret data. */
@@ -220,6 +220,17 @@ static void close_collection(struct ypass *y)
 		value_done(top(y));
 }
 
+/* A scalar's value is literal (plain code such as os.environ["X"] is not). */
+static int scalar_is_literal(const yaml_event_t *ev)
+{
+	const char *v = (const char *)ev->data.scalar.value;
+	size_t n = ev->data.scalar.length;
+
+	if (ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && pii_value_is_code(v, n))
+		return 0;
+	return pii_value_is_literal(v, n);
+}
+
 /* A scalar value in mapping f, under key bits f->key. */
 static void map_value(struct ypass *y, struct yframe *f, const yaml_event_t *ev, size_t s, size_t e, int has)
 {
@@ -229,7 +240,7 @@ static void map_value(struct ypass *y, struct yframe *f, const yaml_event_t *ev,
 
 	if (!has)
 		return;
-	if ((key & KEY_SECRET) && pii_value_is_literal(v, n))
+	if ((key & KEY_SECRET) && scalar_is_literal(ev))
 		pii_vec_push(&y->items, PII_SECRET_VALUE, s, e);
 	if (key & KEY_VERSION)
 		pii_vec_push(&y->versions, PII_IPV4, s, e);
@@ -240,14 +251,19 @@ static void map_value(struct ypass *y, struct yframe *f, const yaml_event_t *ev,
 	if (key & KEY_VALUE) {
 		f->has_value = 1;
 		f->value_s = s, f->value_e = e;
-		f->value_lit = (unsigned char)pii_value_is_literal(v, n);
+		f->value_lit = (unsigned char)scalar_is_literal(ev);
 	}
 }
 
-/* A secret-named option given as its own list item: --db-password, -api-key. */
-static int is_secret_flag(const char *v, size_t n)
+/*
+ * An option given as its own list item, its value in the next one: 1 when
+ * secret-named (--db-password, -api-key), 2 when version-named (--tag).
+ */
+static int flag_bits(const char *v, size_t n)
 {
-	return n > 1 && v[0] == '-' && !memchr(v, '=', n) && pii_name_is_secret(v, n);
+	if (n < 2 || v[0] != '-' || memchr(v, '=', n))
+		return 0;
+	return pii_name_is_secret(v, n) | (pii_name_is_version(v, n) << 1);
 }
 
 static void scalar(struct ypass *y, const yaml_event_t *ev)
@@ -263,16 +279,18 @@ static void scalar(struct ypass *y, const yaml_event_t *ev)
 		f->want_value = 1;
 		return;
 	}
-	int wanted = f->in_data || (f->is_map ? f->key != 0 : f->flag_secret);
+	int wanted = f->in_data || (f->is_map ? f->key != 0 : f->flag_bits != 0);
 	int has = wanted && scalar_range(y, ev, &s, &e);
 	if (has && (f->in_data || (f->is_map && (f->key & KEY_DATA))) && !pii_value_is_redacted(v, n))
 		pii_vec_push(&y->pending, PII_K8S_SECRET_DATA, s, e);
 	if (f->is_map) {
 		map_value(y, f, ev, s, e, has);
 	} else {
-		if (has && f->flag_secret && v[0] != '-' && pii_value_is_literal(v, n))
+		if (has && (f->flag_bits & 1) && v[0] != '-' && scalar_is_literal(ev))
 			pii_vec_push(&y->items, PII_SECRET_VALUE, s, e);
-		f->flag_secret = (unsigned char)is_secret_flag(v, n);
+		if (has && (f->flag_bits & 2))
+			pii_vec_push(&y->versions, PII_IPV4, s, e);
+		f->flag_bits = (unsigned char)flag_bits(v, n);
 		return;
 	}
 	value_done(f);
@@ -297,7 +315,7 @@ static int event(struct ypass *y, const yaml_event_t *ev)
 		break;
 	case YAML_DOCUMENT_END_EVENT:
 		vec_move(&y->s->items, &y->items);
-		vec_move(&y->s->versions, &y->versions);
+		vec_move(&y->s->yaml_versions, &y->versions);
 		break;
 	case YAML_MAPPING_START_EVENT:
 	case YAML_SEQUENCE_START_EVENT:

@@ -103,6 +103,14 @@ static size_t coalesce(struct pii_vec *r)
 	return r->n = n;
 }
 
+/* Whether the item lies in one of the sorted, disjoint ranges r, from cursor *i on. */
+static int in_ranges(const struct pii_vec *r, size_t *i, const struct pii_item *c)
+{
+	while (*i < r->n && r->v[*i].end < c->end)
+		(*i)++;
+	return *i < r->n && r->v[*i].start <= c->start;
+}
+
 /*
  * Sorts the candidates, drops the dotted quads lying in a version value,
  * and merges overlapping candidates into one item: their union, with the
@@ -111,16 +119,18 @@ static size_t coalesce(struct pii_vec *r)
 static size_t resolve(struct pii_scan *s)
 {
 	struct pii_vec *it = &s->items;
-	size_t n = 0, vi = 0, nv = coalesce(&s->versions);
+	size_t n = 0, vi = 0, yi = 0;
 
+	coalesce(&s->versions);
+	coalesce(&s->yaml_versions);
 	if (it->n)
 		qsort(it->v, it->n, sizeof(*it->v), cmp_item);
 	for (size_t i = 0; i < it->n; i++) {
 		struct pii_item c = it->v[i];
 		if (c.kind == PII_IPV4) {
-			while (vi < nv && s->versions.v[vi].end < c.end)
-				vi++;
-			if (vi < nv && s->versions.v[vi].start <= c.start)
+			int text = in_ranges(&s->versions, &vi, &c), yaml = in_ranges(&s->yaml_versions, &yi, &c);
+			s->yaml_exempt |= yaml && !text;
+			if (text || yaml)
 				continue;
 		}
 		if (n && c.start < it->v[n - 1].end) {
@@ -137,11 +147,13 @@ static size_t resolve(struct pii_scan *s)
 }
 
 /* What a find_items() call did besides finding. */
-enum { YAML_ALLOWED = 1, YAML_RAN = 2, YAML_FAILED = 4 };
+enum { YAML_ALLOWED = 1, YAML_RAN = 2, YAML_FAILED = 4, YAML_EXEMPT = 8 };
 
 /*
  * pii_find(), with the YAML pass only when `flags` has YAML_ALLOWED; sets
- * YAML_RAN and YAML_FAILED in *flags to say what the pass did.
+ * YAML_RAN and YAML_FAILED in *flags to say what the pass did, and
+ * YAML_EXEMPT when it kept a dotted quad as a version that the text rules
+ * alone would take for an address.
  */
 static size_t find_items(const char *text, size_t len, struct pii_item **items, int *flags)
 {
@@ -158,7 +170,9 @@ static size_t find_items(const char *text, size_t len, struct pii_item **items, 
 			pii_scan_secret_text(&s);
 	}
 	size_t n = resolve(&s);
+	*flags |= s.yaml_exempt ? YAML_EXEMPT : 0;
 	pii_vec_release(&s.versions);
+	pii_vec_release(&s.yaml_versions);
 	*items = s.items.v;
 	return n;
 }
@@ -268,10 +282,12 @@ size_t redact_text(const char *text, size_t len, struct strbuf *out, struct pii_
 	 * text that did not parse may parse once redacted: look again until
 	 * nothing is found, so the output is clean and redacting it again
 	 * changes nothing. Such items are artefacts, not counted. A YAML pass
-	 * that parsed the text needs no second run: tokens keep the structure
-	 * and are never items.
+	 * that parsed the text needs no second run (tokens keep the structure
+	 * and are never items), unless it kept a dotted quad as a version (a
+	 * `- --tag` item's next item) that the text rules alone would take
+	 * for an address.
 	 */
-	if ((flags & YAML_RAN) && !(flags & YAML_FAILED))
+	if ((flags & YAML_RAN) && !(flags & (YAML_FAILED | YAML_EXEMPT)))
 		flags = 0;
 	for (int round = 1; round < MAX_ROUNDS; round++) {
 		n = find_items(cur.buf, cur.len, &items, &flags);

@@ -22,6 +22,11 @@ int cmd_builtin(int argc, char **argv, struct project *p)
 		return argc < 2 ? EXIT_USAGE : 0;
 	}
 	if (!strcmp(argv[1], "list")) {
+		if (argc > 2) {
+			error("'builtin list' takes no arguments (got '%s')", argv[2]);
+			fprintf(stderr, "usage: repro builtin list\n");
+			return EXIT_USAGE;
+		}
 		for (const struct builtin_stage *b = builtin_stages; b->name; b++)
 			printf("%-12s %s\n", b->name, b->summary);
 		return 0;

@@ -5,6 +5,7 @@
 #include "cmd/cmd.h"
 #include "core/addfile.h"
 #include "core/evaluate.h"
+#include "core/gitignore.h"
 #include "core/project.h"
 #include "core/session.h"
 #include "core/stageops.h"
@@ -39,7 +40,12 @@ static void restore(struct co *co, const char *path, const char *cur_id, const c
 		co->failed = 1;
 		return;
 	}
-	if (!cache_contains(&co->ss->cache, id)) {
+	int have = cache_contains(&co->ss->cache, id);
+	if (have < 0) {
+		co->failed = 1; /* the manifest is corrupt: reported */
+		return;
+	}
+	if (!have) {
 		error("cannot restore '%s': its content (%s) is not in the cache; try 'repro pull'", path, id);
 		co->failed = 1;
 		return;
@@ -70,8 +76,18 @@ static void checkout_stage(struct co *co, struct stage *s)
 	}
 	for (size_t i = 0; i < s->nouts; i++) {
 		const struct lock_entry *e = lock_entry_find(l->outs, l->nouts, s->outs[i].decl);
-		if (e)
-			restore(co, s->outs[i].path, ev.cur.outs[i].hi.id, e->hi.id, !s->outs[i].cache);
+		if (!e)
+			continue;
+		int failed = co->failed;
+		co->failed = 0;
+		restore(co, s->outs[i].path, ev.cur.outs[i].hi.id, e->hi.id, !s->outs[i].cache);
+		/* a fresh clone has the lock but not the .gitignore lines of
+		 * outs never produced in it (not for an out that failed: its
+		 * directory may be the reason) */
+		int restored = !co->failed;
+		co->failed |= failed;
+		if (restored && s->outs[i].cache && gitignore_add(s->outs[i].path) < 0)
+			co->failed = 1;
 	}
 	stage_eval_release(&ev);
 }

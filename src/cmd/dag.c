@@ -172,7 +172,8 @@ int cmd_dag(int argc, char **argv, struct project *p)
 		error("'repro dag' takes at most one stage");
 		return EXIT_USAGE;
 	}
-	if (session_open(&ss, p, file, 0) < 0) {
+	/* no stages file is an empty graph, unless -f named one */
+	if (session_open(&ss, p, file, !file) < 0) {
 		strlist_release(&args, 0);
 		return EXIT_USAGE;
 	}
@@ -187,7 +188,9 @@ int cmd_dag(int argc, char **argv, struct project *p)
 	for (size_t i = 0; sel && i < n; i++)
 		if (sel[i])
 			graph_mark_up(&ss.graph, i, shown);
-	if (format == DAG_TEXT)
+	if (format == DAG_TEXT && !n)
+		printf("no stages in '%s'\n", ss.pipeline.file);
+	else if (format == DAG_TEXT)
 		print_text(&d);
 	else if (format == DAG_JSON)
 		print_json(&d);

@@ -44,7 +44,7 @@ static void restore(struct puller *pl, const char *path, const char *cur_id, con
 		pl->failed = 1;
 		return;
 	}
-	if (!cache_contains(&pl->ss->cache, id)) {
+	if (cache_contains(&pl->ss->cache, id) != 1) {
 		pl->failed = 1; /* the fetch reported why */
 		return;
 	}
@@ -76,7 +76,7 @@ static void checkout_stage(struct puller *pl, struct stage *s)
 		const struct stage_out *o = &s->outs[i];
 		const struct lock_entry *e = lock_entry_find(l->outs, l->nouts, o->decl);
 		/* what is never pushed is only checked out when it happens to be here */
-		if (e && ((o->push && o->cache) || cache_contains(&pl->ss->cache, e->hi.id)))
+		if (e && ((o->push && o->cache) || cache_contains(&pl->ss->cache, e->hi.id) == 1))
 			restore(pl, o->path, ev.cur.outs[i].hi.id, e->hi.id, !o->cache);
 	}
 	stage_eval_release(&ev);

@@ -31,7 +31,13 @@ static const char remote_description[] =
 	"always go to .repro/config.local and are never printed. Keys: url, jobs,\n"
 	"retries, timeout, connect-timeout, check, resolve, ssl-verify, ca-file,\n"
 	"user, password, endpoint, region, addressing, access-key-id,\n"
-	"secret-access-key, session-token (see docs/remotes.md).\n";
+	"secret-access-key, session-token (see docs/remotes.md).\n"
+	"\n"
+	"TLS certificates are verified (as for URL deps and ingest URLs) against\n"
+	"the system's authorities, or those in the file ca-file names (also spelt\n"
+	"ca_info), else CURL_CA_BUNDLE or SSL_CERT_FILE. With 'ssl-verify false'\n"
+	"a remote skips verification, and every command using it warns that it\n"
+	"is insecure.\n";
 
 static const char *const known_keys[] = {
 	"url", "jobs", "retries", "timeout", "connect-timeout", "check", "resolve", "ssl-verify", "ca-file",
@@ -292,6 +298,8 @@ static const char *canonical_key(const char *typed, char *buf, size_t size)
 	snprintf(buf, size, "%s", typed);
 	for (char *c = buf; *c; c++)
 		*c = *c == '_' ? '-' : (char)tolower((unsigned char)*c);
+	if (!strcmp(buf, "ca-info")) /* libcurl's name (CURLOPT_CAINFO) */
+		return "ca-file";
 	for (int i = 0; known_keys[i]; i++)
 		if (!strcmp(buf, known_keys[i]))
 			return known_keys[i];

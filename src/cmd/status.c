@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "core/addfile.h"
 #include "core/evaluate.h"
 #include "core/project.h"
 #include "core/session.h"
@@ -16,7 +17,8 @@ static const char status_description[] =
 	"For every stage that would not be skipped by 'repro run', prints why: which\n"
 	"dep, which param (old -> new), which out, or that the cmd or a built-in's\n"
 	"code changed. A stage whose own inputs are unchanged but whose upstream is\n"
-	"out of date is listed with that upstream.\n"
+	"out of date is listed with that upstream. Without STAGE, data tracked with\n"
+	"'repro add' that differs from its .repro file is listed under that file.\n"
 	"\n"
 	"Exit status: 0, or with --quiet 1 when anything is out of date.\n";
 
@@ -35,9 +37,45 @@ static const char *const kind_names[] = {
 	[CHANGE_PARAM_MISSING] = "param_missing",
 	[CHANGE_OUTS_DECLARED] = "outs_declared",
 	[CHANGE_ALWAYS] = "always_changed",
+	[CHANGE_CALLBACK] = "callback",
 	[CHANGE_OUT_DELETED] = "out_deleted",
 	[CHANGE_OUT_MODIFIED] = "out_modified",
 };
+
+/*
+ * Data tracked with 'repro add' whose workspace copy differs from its .repro
+ * file, reported under the .repro file's name as DVC reports .dvc files.
+ * Returns how many differ; *failed is set when one could not be hashed.
+ */
+static size_t tracked_status(struct session *ss, cJSON *out, int print, size_t *ntracked, int *failed)
+{
+	struct addfile *af;
+	size_t naf, nchanged = 0;
+
+	if (addfile_find_all(&af, &naf) < 0)
+		*failed = 1;
+	*ntracked = naf;
+	for (size_t i = 0; i < naf; i++) {
+		struct hashinfo hi = { 0 };
+		int r = hash_path(&ss->hasher, af[i].path, &hi, NULL);
+		if (r < 0) {
+			*failed = 1;
+			continue;
+		}
+		if (!strcmp(hi.id, af[i].entry.hi.id))
+			continue;
+		enum change_kind kind = r == 1 ? CHANGE_OUT_DELETED : CHANGE_OUT_MODIFIED;
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "change", kind_names[kind]);
+		cJSON_AddStringToObject(o, "subject", af[i].path);
+		cJSON_AddItemToArray(cJSON_AddArrayToObject(out, af[i].file), o);
+		if (print)
+			printf("%s:\n    %s '%s'\n", af[i].file, r == 1 ? "deleted" : "modified", af[i].path);
+		nchanged++;
+	}
+	addfile_free_all(af, naf);
+	return nchanged;
+}
 
 int cmd_status(int argc, char **argv, struct project *p)
 {
@@ -63,7 +101,8 @@ int cmd_status(int argc, char **argv, struct project *p)
 		strlist_release(&args, 0);
 		return ret;
 	}
-	if (session_open(&ss, p, file, 0) < 0) {
+	/* without a stages file, tracked data still has a status */
+	if (session_open(&ss, p, file, !file) < 0) {
 		strlist_release(&args, 0);
 		return EXIT_USAGE;
 	}
@@ -121,12 +160,25 @@ int cmd_status(int argc, char **argv, struct project *p)
 		}
 		stage_eval_release(&ev);
 	}
+	/* naming stages asks about those stages only, as in 'repro checkout' */
+	size_t ntracked = 0;
+	int failed = 0;
+	if (!args.n)
+		nstale += tracked_status(&ss, out, !quiet && !json, &ntracked, &failed);
+	if (failed)
+		ret = EXIT_USAGE;
 	if (json && !quiet) {
 		char *s = cJSON_Print(out);
 		printf("%s\n", s);
 		free(s);
 	} else if (!quiet && !nstale && ret == 0) {
-		printf("every stage is up to date\n");
+		if (n)
+			printf("every stage is up to date\n");
+		else if (ntracked)
+			printf("no stages in '%s'; the tracked data is up to date\n", ss.pipeline.file);
+		else
+			printf("nothing is tracked: no stages in '%s' and no data added with 'repro add'\n",
+			       ss.pipeline.file);
 	}
 	if (quiet && nstale && ret == 0)
 		ret = EXIT_STAGE_FAILED;

@@ -26,7 +26,7 @@ struct sync_cmd {
 #define SYNC_OPTIONS(c)                                                                              \
 	OPT_STRING('r', "remote", &(c)->remote, "NAME", "the remote (default: core.remote)"),        \
 	OPT_INT('j', "jobs", &(c)->jobs, "N",                                                         \
-		"transfers at once (default: remote.NAME.jobs, else 32; cores for a directory)"),    \
+		"transfers at once (default, or 0: remote.NAME.jobs, else 32; cores for a directory)"),   \
 	OPT_BOOL(0, "run-cache", &(c)->run_cache, "also the run cache's entries and their objects"), \
 	OPT_BOOL('v', "verbose", &(c)->verbose, "print every object transferred"),                    \
 	OPT_STRING('f', "file", &(c)->file, "FILE", "the stages file (default stages.yaml)")

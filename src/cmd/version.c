@@ -8,6 +8,7 @@
 #include <yaml.h>
 
 #include "cmd/cmd.h"
+#include "util/error.h"
 #include "util/options.h"
 #include "version.h"
 
@@ -23,6 +24,12 @@ int cmd_version(int argc, char **argv, struct project *p)
 
 	(void)p;
 	PARSE_OPTIONS_OR_RETURN(argc, argv, opts, &help, &args);
+	if (args.n) {
+		error("'version' takes no arguments (got '%s')", args.items[0]);
+		fprintf(stderr, "usage: %s\n", help.usage);
+		strlist_release(&args, 0);
+		return EXIT_USAGE;
+	}
 	strlist_release(&args, 0);
 	printf("repro %s\n", REPRO_VERSION);
 	if (verbose) {

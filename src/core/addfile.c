@@ -19,6 +19,14 @@ char *addfile_name(const char *path)
 	return xasprintf("%s" ADDFILE_EXT, path);
 }
 
+int addfile_has_ext(const char *path)
+{
+	const char *slash = strrchr(path, '/'), *nm = slash ? slash + 1 : path;
+	size_t len = strlen(nm), ext = strlen(ADDFILE_EXT);
+
+	return len > ext && !strcmp(nm + len - ext, ADDFILE_EXT);
+}
+
 void addfile_release(struct addfile *a)
 {
 	free(a->file);
@@ -99,15 +107,17 @@ static void scan(struct finder *f, const char *dir)
 		if (!strcmp(nm, ".") || !strcmp(nm, "..") || !strcmp(nm, ".git") || !strcmp(nm, ".repro"))
 			continue;
 		char *path = strcmp(dir, ".") ? path_join_dup(dir, nm) : xstrdup(nm);
-		size_t len = strlen(nm);
-		int isdir = de->d_type == DT_DIR || (de->d_type == DT_UNKNOWN && is_dir(path));
-		if (!isdir && len > strlen(ADDFILE_EXT) && !strcmp(nm + len - strlen(ADDFILE_EXT), ADDFILE_EXT)) {
+		struct stat st;
+		/* lstat: a symlinked directory is not searched (it may lead out) */
+		int isdir = de->d_type == DT_DIR ||
+			    (de->d_type == DT_UNKNOWN && lstat(path, &st) == 0 && S_ISDIR(st.st_mode));
+		if (!isdir && addfile_has_ext(nm)) {
 			ARRAY_GROW(f->list, f->alloc, f->n + 1);
 			if (addfile_read(&f->list[f->n], path) == 0)
 				f->n++;
 			else
 				f->failed = 1;
-		} else if (isdir && de->d_type != DT_LNK) {
+		} else if (isdir) {
 			/* a tracked directory holds data, not .repro files */
 			char *marker = addfile_name(path);
 			if (!path_exists(marker))
@@ -141,4 +151,86 @@ void addfile_free_all(struct addfile *list, size_t n)
 	for (size_t i = 0; i < n; i++)
 		addfile_release(&list[i]);
 	free(list);
+}
+
+/* The first .repro file below dir (not following symlinks) into *found; 1 when there is one. */
+static int find_below(const char *dir, struct strbuf *found)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int r = 0;
+
+	if (!d)
+		return 0;
+	while (!r && (de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		char *path = path_join_dup(dir, de->d_name);
+		struct stat st;
+		int isdir = de->d_type == DT_DIR ||
+			    (de->d_type == DT_UNKNOWN && !lstat(path, &st) && S_ISDIR(st.st_mode));
+		if (!isdir && addfile_has_ext(de->d_name)) {
+			strbuf_addstr(found, path);
+			r = 1;
+		} else if (isdir) {
+			r = find_below(path, found);
+		}
+		free(path);
+	}
+	closedir(d);
+	return r;
+}
+
+/* Checks one out; see addfile_check_outs. */
+static int check_out(const struct pipeline *p, const struct stage *s, const struct stage_out *o)
+{
+	struct strbuf up = STRBUF_INIT, below = STRBUF_INIT;
+	int ret = 0;
+
+	if (addfile_has_ext(o->path))
+		return error_at(p->file, o->line, o->col,
+				"out '%s' of stage '%s' ends in '" ADDFILE_EXT "', which names the files "
+				"'repro add' writes; rename it", o->path, s->name);
+	/* o->path itself, then each directory above it */
+	strbuf_addstr(&up, o->path);
+	for (;;) {
+		char *file = addfile_name(up.buf);
+		int tracked = path_exists(file);
+		if (tracked && !strcmp(up.buf, o->path))
+			ret = error_at(p->file, o->line, o->col,
+				       "out '%s' of stage '%s' is also tracked by '%s' (repro add); a path has "
+				       "one producer: remove '%s' or the out", o->path, s->name, file, file);
+		else if (tracked)
+			ret = error_at(p->file, o->line, o->col,
+				       "out '%s' of stage '%s' is inside '%s', which '%s' tracks (repro add); "
+				       "a path has one producer: remove '%s' or the out", o->path, s->name, up.buf,
+				       file, file);
+		free(file);
+		char *slash = strrchr(up.buf, '/');
+		if (ret < 0 || !slash)
+			break;
+		strbuf_setlen(&up, (size_t)(slash - up.buf));
+	}
+	if (!ret && is_dir(o->path) && find_below(o->path, &below)) {
+		char *data = xstrndup(below.buf, below.len - strlen(ADDFILE_EXT));
+		ret = error_at(p->file, o->line, o->col,
+			       "out '%s' of stage '%s' holds '%s', which '%s' tracks (repro add); running the "
+			       "stage would delete it: remove '%s' or the out", o->path, s->name, data, below.buf,
+			       below.buf);
+		free(data);
+	}
+	strbuf_release(&up);
+	strbuf_release(&below);
+	return ret;
+}
+
+int addfile_check_outs(const struct pipeline *p)
+{
+	int ret = 0;
+
+	for (size_t i = 0; i < p->n; i++)
+		for (size_t k = 0; k < p->stages[i].nouts; k++)
+			if (check_out(p, &p->stages[i], &p->stages[i].outs[k]) < 0)
+				ret = -1;
+	return ret;
 }

@@ -34,5 +34,17 @@ int addfile_find_all(struct addfile **list, size_t *n);
 void addfile_free_all(struct addfile *list, size_t n);
 /* "data/x.csv" -> "data/x.csv.repro" */
 char *addfile_name(const char *path);
+/* True when the last component of path is NAME.repro: what the project scan takes for a .repro file. */
+int addfile_has_ext(const char *path);
+
+/*
+ * Checks that no stage out of p is tracked data, lies inside tracked data
+ * or holds some, and that none is named like a .repro file: one path has
+ * one producer, and a stage clearing its out before running must not delete
+ * tracked data. Looks on disk for PATH.repro beside each out and beside each
+ * directory above it, and for any .repro file inside an out directory.
+ * Returns 0, or -1 after reporting each conflict at the out's line:col.
+ */
+int addfile_check_outs(const struct pipeline *p);
 
 #endif

@@ -16,10 +16,6 @@
 #include "util/fs.h"
 #include "util/xalloc.h"
 
-/* Largest manifest read: about 2 million files (parsing takes several
- * times this in memory, so a hostile remote cannot ask for much more). */
-#define TREE_MAX_BYTES ((size_t)256 << 20)
-
 static const char *const link_names[] = { "reflink", "hardlink", "symlink", "copy" };
 
 const char *link_type_name(enum link_type t)
@@ -139,7 +135,7 @@ int cache_contains(const struct cache *c, const char *id)
 	if (!hash_id_is_dir(id))
 		return 1;
 	if (cache_read_tree(c, id, &t) < 0)
-		return 0;
+		return -1;
 	for (size_t i = 0; i < t.n && ret; i++)
 		ret = cache_has_object(c, t.entries[i].hex);
 	tree_release(&t);
@@ -152,7 +148,7 @@ int cache_holds_workspace(struct cache *c, struct hasher *h, const char *path, c
 	struct hashinfo hi;
 	int ret = 1;
 
-	if (cache_contains(c, cur_id))
+	if (cache_contains(c, cur_id) == 1)
 		return 1;
 	if (!hash_id_is_dir(cur_id) || hash_path(h, path, &hi, &t) != 0) {
 		tree_release(&t);

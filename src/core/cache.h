@@ -89,7 +89,8 @@ void cache_release(struct cache *c);
 /* Appends the object's path (".repro/cache/ab/cdef...") to out. */
 void cache_object_path(const struct cache *c, const char *id, struct strbuf *out);
 /* 1 when the object file exists (not verified); for a ".dir" id, also
- * every file the manifest lists. */
+ * every file the manifest lists. 0 when not; -1 (reported) when the
+ * manifest is there but corrupt or hostile. */
 int cache_contains(const struct cache *c, const char *id);
 
 /*
@@ -143,6 +144,14 @@ int cache_read_tree(const struct cache *c, const char *id, struct tree *t);
 int cache_verify_object(const struct cache *c, const char *id);
 
 /*
+ * Opens the directory holding workspace path `path` (project-relative),
+ * creating what is missing, never through a symlink that leads out of the
+ * project: what repro writes or removes there stays inside. *base gets the
+ * last component. Returns the descriptor, or -1 (reported).
+ */
+int project_open_parent(const char *path, const char **base);
+
+/*
  * Makes `path` hold object `id`: a file, or a directory whose files are
  * exactly those of the manifest (files that differ are replaced, files not
  * in the manifest are removed). Files already matching are left alone.
@@ -151,6 +160,15 @@ int cache_verify_object(const struct cache *c, const char *id);
  * Returns 0, or -1 (reported) e.g. when an object is missing from the cache.
  */
 int cache_checkout(struct cache *c, struct hasher *h, const char *id, const char *path, int *changed);
+
+/*
+ * Makes every file of `path` (a file or a directory) that is a hard or
+ * symbolic link into the cache a private copy of the same bytes, so that a
+ * command writing to it in place cannot change a cache object (what
+ * persist: true outs need before their stage runs). A missing path is not
+ * an error. Returns 0 or -1 (reported).
+ */
+int cache_unprotect(const struct cache *c, const char *path);
 
 /* Parses "reflink,hardlink,symlink,copy" style lists; -1 (reported) on an
  * unknown, repeated or missing name. */

@@ -40,10 +40,17 @@ void walk_info(const struct walk_result *r, struct hashinfo *out, struct strbuf 
 int walk_write_manifest(const struct walk_result *r, int fd);
 /*
  * lstat()s a top-level workspace path; a symlink is followed when it leads
- * into the project (or into `also`, which may be NULL). Returns 0 with *st
- * filled, 1 when path does not exist, -1 (reported) otherwise.
+ * into the project (or into `also`, which may be NULL). A path whose
+ * directory lies outside the project (a symlink on the way leads out) is
+ * refused. Returns 0 with *st filled, 1 when path does not exist, -1
+ * (reported) otherwise.
  */
 int resolve_top(const char *path, struct stat *st, const char *also);
+
+/* openat2 with RESOLVE_BENEATH only: symlinks followed while they stay
+ * below dirfd (the project root for AT_FDCWD). Without openat2, no symlink
+ * is followed at all. O_CLOEXEC is added. */
+int open_in_project(int dirfd, const char *rel, int flags);
 
 /* "ab/cdef...": an object's path relative to the cache directory. */
 void object_rel(const char *id, char rel[HASH_ID_MAX + 1]);

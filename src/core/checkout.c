@@ -20,6 +20,7 @@
 #include "core/cachepriv.h"
 #include "core/state.h"
 #include "core/workers.h"
+#include "util/beneath.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
@@ -41,6 +42,7 @@ struct co_entry {
 /* Shared by the threads writing files. */
 struct placer {
 	struct cache *c;
+	struct hasher *h;         /* vouches for objects before they are linked */
 	int rootfd;               /* the directory written into */
 	struct co_entry *e;
 	struct {                  /* per thread: the last parent directory opened */
@@ -50,7 +52,7 @@ struct placer {
 };
 
 /* openat2 with RESOLVE_BENEATH only: symlinks followed while they stay
- * below dirfd. Without openat2, no symlink is followed at all. */
+ * below dirfd (emulated where the call is missing). */
 static int open_inside(int dirfd, const char *rel, int flags)
 {
 	struct open_how how = {
@@ -60,8 +62,13 @@ static int open_inside(int dirfd, const char *rel, int flags)
 	long fd = syscall(SYS_openat2, dirfd, rel, &how, sizeof(how));
 
 	if (fd < 0 && errno == ENOSYS)
-		return open_beneath(dirfd, rel, flags, 0);
+		return openat_beneath(dirfd, rel, flags, 0, 1);
 	return (int)fd;
+}
+
+int open_in_project(int dirfd, const char *rel, int flags)
+{
+	return open_inside(dirfd, rel, flags);
 }
 
 static int not_inside(const char *what)
@@ -114,8 +121,7 @@ static int open_project_dir(const char *dir)
 	return cur;
 }
 
-/* Opens the parent of path; *base gets its last component. -1 reported. */
-static int open_parent(const char *path, const char **base)
+int project_open_parent(const char *path, const char **base)
 {
 	const char *slash = strrchr(path, '/');
 	const char *b = slash ? slash + 1 : path;
@@ -176,12 +182,47 @@ static int copy_verified(int ofd, int tfd, const char *hex, char bad[HASH_HEX_LE
 }
 
 /*
+ * Whether object hex (at rel in the cache) still holds what its name says,
+ * checked before a hard or symbolic link hands the object itself to the
+ * workspace (a copy checks while it copies): a root user writing through
+ * such a link changes the object in place. The state vouches for an object
+ * seen unchanged since it was hashed, so this usually costs one stat.
+ * 0 intact; -1 with errno E_CORRUPT (bad set) or another errno.
+ */
+static int object_intact(struct cache *c, struct hasher *h, const char *rel, const char *hex,
+			 char bad[HASH_HEX_LEN + 1])
+{
+	struct stat st;
+	uint64_t size;
+
+	if (fstatat(c->dirfd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -1;
+	if (!h->state || !state_get(h->state, &st, bad)) {
+		int fd = openat(c->dirfd, rel, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+		if (fd < 0)
+			return -1;
+		int r = hash_open_file(h, fd, &st, bad, &size);
+		int e = errno;
+		close(fd);
+		errno = e;
+		if (r < 0)
+			return -1;
+	}
+	if (strcmp(bad, hex)) {
+		errno = E_CORRUPT;
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * Writes object hex as `target` in dfd with one link type. Returns 1 when
  * done, 0 when this type cannot work here (try the next), -1 with errno set
- * (EEXIST: something is in the way).
+ * (EEXIST: something is in the way; E_CORRUPT, bad set: the object does not
+ * hold what its name says).
  */
-static int place_as(struct cache *c, enum link_type t, int dfd, const char *target, const char *hex,
-		    int exec, char bad[HASH_HEX_LEN + 1])
+static int place_as(struct cache *c, struct hasher *h, enum link_type t, int dfd, const char *target,
+		    const char *hex, int exec, char bad[HASH_HEX_LEN + 1])
 {
 	char rel[HASH_ID_MAX + 1];
 	mode_t mode = exec == 1 ? 0777 : 0666;
@@ -190,6 +231,8 @@ static int place_as(struct cache *c, enum link_type t, int dfd, const char *targ
 	if (t == LINK_HARDLINK || t == LINK_SYMLINK) {
 		if (exec == 1) /* the shared object would have to change mode */
 			return 0;
+		if (object_intact(c, h, rel, hex, bad) < 0)
+			return -1;
 		int r;
 		if (t == LINK_HARDLINK) {
 			r = linkat(c->dirfd, rel, dfd, target, 0);
@@ -233,11 +276,11 @@ static int place_as(struct cache *c, enum link_type t, int dfd, const char *targ
 }
 
 /* Tries the link types in order; 0 placed (*used set), -1 errno set. */
-static int place_any(struct cache *c, int dfd, const char *target, const char *hex, int exec,
+static int place_any(struct cache *c, struct hasher *h, int dfd, const char *target, const char *hex, int exec,
 		     char bad[HASH_HEX_LEN + 1], enum link_type *used)
 {
 	for (int i = 0; i < c->nlinks; i++) {
-		int r = place_as(c, c->links[i], dfd, target, hex, exec, bad);
+		int r = place_as(c, h, c->links[i], dfd, target, hex, exec, bad);
 		if (r == 1) {
 			*used = c->links[i];
 			return 0;
@@ -254,7 +297,7 @@ static int place_any(struct cache *c, int dfd, const char *target, const char *h
  * there, else beside it and renamed over it (so a symlink standing there is
  * replaced, not written through). e->got gets the result's stat.
  */
-static int place_file(struct cache *c, int dfd, const char *name, struct co_entry *e)
+static int place_file(struct cache *c, struct hasher *h, int dfd, const char *name, struct co_entry *e)
 {
 	char tmp[64];
 	const char *target = name;
@@ -265,11 +308,11 @@ static int place_file(struct cache *c, int dfd, const char *name, struct co_entr
 		temp_name(tmp);
 		target = tmp;
 	}
-	r = place_any(c, dfd, target, e->hex, e->exec, e->bad, &used);
+	r = place_any(c, h, dfd, target, e->hex, e->exec, e->bad, &used);
 	if (r < 0 && errno == EEXIST && !e->exists) {
 		/* an empty directory, or something that appeared meanwhile */
 		if (remove_tree_at(dfd, name) == 0)
-			r = place_any(c, dfd, target, e->hex, e->exec, e->bad, &used);
+			r = place_any(c, h, dfd, target, e->hex, e->exec, e->bad, &used);
 	}
 	if (!r && e->exists && renameat(dfd, tmp, dfd, name) < 0) {
 		int err = errno;
@@ -354,7 +397,7 @@ static void place_one(void *ctx, size_t i, int w)
 	if (dfd < 0)
 		e->err = errno ? errno : EIO;
 	else
-		place_file(p->c, dfd, name, e);
+		place_file(p->c, p->h, dfd, name, e);
 }
 
 /* Reports that no configured link type could write root/path. */
@@ -377,7 +420,7 @@ static int no_link_type(const struct cache *c, const char *root, const char *pat
 static int place_all(struct cache *c, struct hasher *h, int rootfd, const char *root, struct co_entry *e, size_t n)
 {
 	int nt = workers_count(h->nthreads);
-	struct placer p = { c, rootfd, e, xcalloc((size_t)nt, sizeof(*p.last)) };
+	struct placer p = { c, h, rootfd, e, xcalloc((size_t)nt, sizeof(*p.last)) };
 	int ret = 0;
 
 	parallel_for(h->nthreads, n, place_one, &p, NULL, NULL);
@@ -440,12 +483,16 @@ struct want {
  * Decides whether workspace entry `name` in dfd (kind, stat st, content
  * hex_or_null as far as known) already is what w asks for.
  */
-static int matches(const struct cache *c, int dfd, const char *name, const struct walk_file *f,
+static int matches(struct cache *c, struct hasher *h, int dfd, const char *name, const struct walk_file *f,
 		   const char *hex, const struct want *w)
 {
-	if (f->kind == WALK_SYMLINK)
+	if (f->kind == WALK_SYMLINK) {
+		char rel[HASH_ID_MAX + 1], bad[HASH_HEX_LEN + 1];
+		object_rel(w->hex, rel);
+		/* a link to a damaged object is replaced (and the damage reported) */
 		return w->exec != 1 && (w->relink == LINK_COPY || w->relink == LINK_SYMLINK) &&
-		       symlink_is_object(c, dfd, name, w->hex);
+		       symlink_is_object(c, dfd, name, w->hex) && object_intact(c, h, rel, w->hex, bad) == 0;
+	}
 	if (f->kind != WALK_FILE || !hex || strcmp(hex, w->hex))
 		return 0;
 	if (w->exec >= 0 && !!(f->mode & S_IXUSR) != w->exec)
@@ -502,12 +549,12 @@ static int checkout_file(struct cache *c, struct hasher *h, const char *id, cons
 
 	if (!cache_has_object(c, id))
 		return error("object '%s' for '%s' is missing from the cache", id, path);
-	int dfd = open_parent(path, &base);
+	int dfd = project_open_parent(path, &base);
 	if (dfd < 0)
 		return -1;
 	e.path = base;
 	if (inspect(h, dfd, base, &f, hex, &known)) {
-		if (matches(c, dfd, base, &f, known ? hex : NULL, &w))
+		if (matches(c, h, dfd, base, &f, known ? hex : NULL, &w))
 			goto out;
 		if (f.kind == 3 && remove_tree_at(dfd, base) < 0) {
 			ret = error("cannot remove directory '%s':", path);
@@ -519,7 +566,7 @@ static int checkout_file(struct cache *c, struct hasher *h, const char *id, cons
 	}
 	if (changed)
 		*changed = 1;
-	if (place_file(c, dfd, base, &e) < 0) {
+	if (place_file(c, h, dfd, base, &e) < 0) {
 		errno = e.err;
 		if (e.err == E_CORRUPT)
 			ret = error("corrupt object '%s' in the cache (it hashes to %s): not checked out to '%s'; "
@@ -559,7 +606,7 @@ static int open_out_dir(const char *path, int *changed)
 {
 	const char *base;
 	struct stat st;
-	int pfd = open_parent(path, &base), fd = -1;
+	int pfd = project_open_parent(path, &base), fd = -1;
 
 	if (pfd < 0)
 		return -1;
@@ -625,7 +672,7 @@ static void rehash_listed(struct hasher *h, int dirfd, struct walk_result *r, co
  * Merges the workspace listing with the manifest: removes what must go,
  * and fills *todo with what must be written. Returns 0, or -1 reported.
  */
-static int plan_dir(struct cache *c, int dirfd, const char *path, struct walk_result *r, const struct tree *t,
+static int plan_dir(struct cache *c, struct hasher *h, int dirfd, const char *path, struct walk_result *r, const struct tree *t,
 		    struct co_entry *todo, size_t *ntodo, enum link_type relink, int *changed)
 {
 	size_t i = 0, j = 0, n = 0;
@@ -654,7 +701,7 @@ static int plan_dir(struct cache *c, int dirfd, const char *path, struct walk_re
 				hash_raw_to_hex(f->sha, hex);
 			i++;
 			j++;
-			if (matches(c, dirfd, f->path, f, f->known ? hex : NULL, &w))
+			if (matches(c, h, dirfd, f->path, f, f->known ? hex : NULL, &w))
 				continue;
 			e->exists = 1;
 		} else {
@@ -696,7 +743,7 @@ static int checkout_dir(struct cache *c, struct hasher *h, const char *id, const
 	walk_flatten(&r);
 	rehash_listed(h, fd, &r, &t);
 	todo = xmalloc((t.n ? t.n : 1) * sizeof(*todo));
-	ret = plan_dir(c, fd, path, &r, &t, todo, &ntodo, relink ? relink_type(c) : LINK_COPY, &ch);
+	ret = plan_dir(c, h, fd, path, &r, &t, todo, &ntodo, relink ? relink_type(c) : LINK_COPY, &ch);
 	if (!ret)
 		ret = place_all(c, h, fd, path, todo, ntodo);
 	record_placed(h, todo, ntodo);

@@ -55,6 +55,14 @@ static int hash_deps(struct stage_eval *ev, struct eval_ctx *ctx)
 	return 0;
 }
 
+/* 1 when declared param p cannot be read: its file or its key is missing. */
+static int param_missing(struct eval_ctx *ctx, const struct stage_param *p)
+{
+	const struct params_file *f = params_load(ctx->params, p->file);
+
+	return f->missing || (p->key && !params_get(ctx->params, p->file, p->key));
+}
+
 /* Fills cur.params with {file: {key: value}} for every declared param. */
 static int read_params(struct stage_eval *ev, struct eval_ctx *ctx, int *missing)
 {
@@ -69,23 +77,24 @@ static int read_params(struct stage_eval *ev, struct eval_ctx *ctx, int *missing
 		const struct params_file *f = params_load(ctx->params, p->file);
 		if (f->broken)
 			return -1;
+		if (param_missing(ctx, p)) {
+			(*missing)++;
+			continue;
+		}
 		cJSON *byfile = cJSON_GetObjectItemCaseSensitive(ev->cur.params, p->decl_file);
 		if (!byfile)
 			byfile = cJSON_AddObjectToObject(ev->cur.params, p->decl_file);
 		if (!p->key) {
 			/* the whole file: every top-level key is a param */
+			if (f->root && !cJSON_IsObject(f->root))
+				return error("params file '%s' of stage '%s' must hold a mapping of params",
+					     p->decl_file, s->name);
 			for (const cJSON *c = f->root ? f->root->child : NULL; c; c = c->next)
 				if (!cJSON_GetObjectItemCaseSensitive(byfile, c->string))
 					cJSON_AddItemToObject(byfile, c->string, cJSON_Duplicate(c, 1));
-			if (!f->root)
-				(*missing)++;
 			continue;
 		}
 		const cJSON *v = params_get(ctx->params, p->file, p->key);
-		if (!v) {
-			(*missing)++;
-			continue;
-		}
 		if (!cJSON_GetObjectItemCaseSensitive(byfile, p->key))
 			cJSON_AddItemToObject(byfile, p->key, cJSON_Duplicate(v, 1));
 	}
@@ -219,7 +228,7 @@ static void compare_outs(struct stage_eval *ev, struct eval_ctx *ctx)
 		const struct lock_entry *old = lock_entry_find(l->outs, l->nouts, c->path);
 		if (!strcmp(c->hi.id, old->hi.id))
 			continue;
-		int cached = cache_contains(ctx->cache, old->hi.id);
+		int cached = cache_contains(ctx->cache, old->hi.id) == 1;
 		ev->outs_dirty = 1;
 		if (!cached)
 			ev->outs_restorable = 0;
@@ -238,14 +247,13 @@ int stage_evaluate(struct stage_eval *ev, struct stage *s, const struct lock_sta
 	ev->cur.cmd = xcalloc(s->ncmd, sizeof(char *));
 	for (size_t i = 0; i < s->ncmd; i++)
 		ev->cur.cmd[i] = xstrdup(s->cmd[i]);
-	ev->cur.wdir = xstrdup(s->wdir);
+	ev->cur.wdir = xstrdup(s->lock_wdir ? s->lock_wdir : s->wdir);
 	if (s->nbuiltins) {
 		ev->cur.builtins = cJSON_CreateObject();
 		for (size_t i = 0; i < s->nbuiltins; i++)
 			cJSON_AddStringToObject(ev->cur.builtins, s->builtins[i], builtin_code_hash(s->builtins[i]));
 	}
-	int missing_params = 0;
-	if (hash_deps(ev, ctx) < 0 || read_params(ev, ctx, &missing_params) < 0 || hash_outs(ev, ctx) < 0) {
+	if (hash_deps(ev, ctx) < 0 || read_params(ev, ctx, &ev->missing_params) < 0 || hash_outs(ev, ctx) < 0) {
 		ev->error = 1;
 		return -1;
 	}
@@ -253,6 +261,8 @@ int stage_evaluate(struct stage_eval *ev, struct stage *s, const struct lock_sta
 
 	if (s->always_changed)
 		add_change(ev, CHANGE_ALWAYS, NULL, NULL);
+	else if (s->callback)
+		add_change(ev, CHANGE_CALLBACK, NULL, NULL);
 	if (!locked) {
 		add_change(ev, CHANGE_NEW, NULL, NULL);
 	} else {
@@ -265,17 +275,42 @@ int stage_evaluate(struct stage_eval *ev, struct stage *s, const struct lock_sta
 		compare_params(ev);
 		compare_outs(ev, ctx);
 	}
-	/* A declared param that is in no file is reported by name. */
-	for (size_t i = 0; missing_params && i < s->nparams; i++) {
+	/* A declared param that is in no file is reported by name: the key
+	 * (NULL for a whole-file param) and the file. */
+	for (size_t i = 0; ev->missing_params && i < s->nparams; i++) {
 		const struct stage_param *p = &s->params[i];
-		if (p->key ? !params_get(ctx->params, p->file, p->key) : !params_load(ctx->params, p->file)->root) {
-			struct strbuf sb = STRBUF_INIT;
-			strbuf_addf(&sb, "%s%s%s", p->key ? p->key : "", p->key ? " in " : "", p->file);
-			add_change(ev, CHANGE_PARAM_MISSING, sb.buf, NULL);
-			strbuf_release(&sb);
-		}
+		if (param_missing(ctx, p))
+			add_change(ev, CHANGE_PARAM_MISSING, p->key, p->decl_file);
 	}
 	return 0;
+}
+
+int stage_eval_report_missing(const struct stage_eval *ev, struct eval_ctx *ctx, const char *stages_file)
+{
+	const struct stage *s = ev->stage;
+
+	for (size_t i = 0; i < s->nparams; i++) {
+		const struct stage_param *p = &s->params[i];
+		if (!param_missing(ctx, p))
+			continue;
+		int seen = 0; /* a missing file is reported once, where first declared */
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = !strcmp(s->params[k].file, p->file);
+		if (params_load(ctx->params, p->file)->missing && seen)
+			continue;
+		if (params_load(ctx->params, p->file)->missing)
+			error_at(stages_file, p->line, p->col, "params file '%s' of stage '%s' does not exist",
+				 p->decl_file, s->name);
+		else
+			error_at(stages_file, p->line, p->col, "param '%s' of stage '%s' is not in '%s'", p->key,
+				 s->name, p->decl_file);
+	}
+	for (size_t k = 0; k < ev->cur.ndeps && k < s->ndeps; k++)
+		if (!s->deps[k].is_url && !ev->cur.deps[k].hi.id[0])
+			error_at(stages_file, s->deps[k].line, s->deps[k].col,
+				 "dep '%s' of stage '%s' does not exist (no stage produces it: create it, "
+				 "or 'repro add' it)", s->deps[k].decl, s->name);
+	return ev->missing_params || ev->missing_deps ? -1 : 0;
 }
 
 void change_describe(const struct change *c, struct strbuf *out)
@@ -295,9 +330,17 @@ void change_describe(const struct change *c, struct strbuf *out)
 		[CHANGE_PARAM_MISSING] = "missing param",
 		[CHANGE_OUTS_DECLARED] = "declared outs changed",
 		[CHANGE_ALWAYS] = "always_changed",
+		[CHANGE_CALLBACK] = "no deps, params or outs: runs every time",
 		[CHANGE_OUT_DELETED] = "deleted out",
 		[CHANGE_OUT_MODIFIED] = "modified out",
 	};
+	if (c->kind == CHANGE_PARAM_MISSING) {
+		if (c->subject)
+			strbuf_addf(out, "missing param '%s' in '%s'", c->subject, c->detail);
+		else
+			strbuf_addf(out, "missing params file '%s'", c->detail);
+		return;
+	}
 	strbuf_addstr(out, words[c->kind]);
 	if (c->subject)
 		strbuf_addf(out, " '%s'", c->subject);

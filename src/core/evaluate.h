@@ -32,9 +32,11 @@ enum change_kind {
 	CHANGE_PARAM_MODIFIED, /* subject: "file: key"; detail: "old -> new" */
 	CHANGE_PARAM_ADDED,
 	CHANGE_PARAM_REMOVED,
-	CHANGE_PARAM_MISSING,  /* declared, not found in its file */
+	CHANGE_PARAM_MISSING,  /* declared, not found: subject the key (NULL for a
+				* whole-file param), detail the file */
 	CHANGE_OUTS_DECLARED,  /* the declared outs differ from the lock's */
 	CHANGE_ALWAYS,         /* always_changed: true */
+	CHANGE_CALLBACK,       /* no deps, params or outs: runs every time */
 	CHANGE_OUT_DELETED,    /* subject: the out */
 	CHANGE_OUT_MODIFIED,
 };
@@ -65,6 +67,7 @@ struct stage_eval {
 	int outs_dirty;      /* an out is missing or differs from the lock */
 	int outs_restorable; /* every dirty out's locked object is in the cache */
 	int missing_deps;    /* deps that do not exist (the stage cannot run) */
+	int missing_params;  /* declared params (or params files) that do not exist (likewise) */
 	int error;           /* a dep or params file could not be read (reported) */
 };
 
@@ -73,6 +76,12 @@ struct stage_eval {
 int stage_evaluate(struct stage_eval *ev, struct stage *s, const struct lock_stage *locked,
 		   struct eval_ctx *ctx);
 void stage_eval_release(struct stage_eval *ev);
+/*
+ * Reports why an evaluated stage cannot run: each missing dep and each
+ * missing param or params file, as errors at the place stages_file declares
+ * it. Returns -1 when there was anything to report, else 0.
+ */
+int stage_eval_report_missing(const struct stage_eval *ev, struct eval_ctx *ctx, const char *stages_file);
 /* Hashes the stage's outs into ev->cur.outs again (after a run or checkout). */
 int stage_eval_rehash_outs(struct stage_eval *ev, struct eval_ctx *ctx);
 /* One line describing a change: "modified dep 'data/x'". */

@@ -24,6 +24,24 @@ static void add_edge(struct graph *g, size_t from, size_t to)
 	g->down[from][g->ndown[from]++] = to;
 }
 
+/* Reports out y of stage s repeating its out x. */
+static int listed_twice(const struct pipeline *p, const struct stage *s, const struct stage_out *x,
+			const struct stage_out *y)
+{
+	static const char *const lists[] = { [OUT_PLAIN] = "outs", [OUT_METRIC] = "metrics", [OUT_PLOT] = "plots" };
+
+	if (x->kind != y->kind)
+		return error_at(p->file, y->line, y->col,
+				"'%s' is listed twice in stage '%s' (in %s at line %d and in %s at line %d); list it once",
+				y->path, s->name, lists[x->kind], x->line, lists[y->kind], y->line);
+	if (x->line != y->line)
+		return error_at(p->file, y->line, y->col, "'%s' is listed twice in the %s of stage '%s' (lines %d and %d)",
+				y->path, lists[y->kind], s->name, x->line, y->line);
+	return error_at(p->file, y->line, y->col,
+			"'%s' is listed twice in the %s of stage '%s' (line %d, columns %d and %d)", y->path,
+			lists[y->kind], s->name, y->line, x->col, y->col);
+}
+
 /* Outs must not collide: the same path twice, or one inside another. */
 static int check_outs(const struct pipeline *p)
 {
@@ -37,7 +55,9 @@ static int check_outs(const struct pipeline *p)
 				const struct stage *b = &p->stages[j];
 				for (size_t oj = (i == j ? oi + 1 : 0); oj < b->nouts; oj++) {
 					const struct stage_out *y = &b->outs[oj];
-					if (!strcmp(x->path, y->path))
+					if (!strcmp(x->path, y->path) && i == j)
+						ret = listed_twice(p, a, x, y);
+					else if (!strcmp(x->path, y->path))
 						ret = error_at(p->file, y->line, y->col,
 							       "'%s' is an out of both stage '%s' (line %d) and stage '%s'; "
 							       "one path can have only one producer",

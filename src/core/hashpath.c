@@ -216,6 +216,31 @@ static int hash_dir(struct hasher *h, const char *path, struct hashinfo *out, st
 	return ret;
 }
 
+/*
+ * A path whose directory is reached through a symlink leading out of the
+ * project lies outside it, whatever its last component is: reading it would
+ * hash a stranger's file, and a later checkout or removal would act there.
+ * -1 reported, 0 when the directory is inside.
+ */
+static int parent_inside(const char *path, const char *root)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir, *real;
+	int ret = 0;
+
+	if (!slash)
+		return 0;
+	dir = xstrndup(path, (size_t)(slash - path));
+	real = realpath(dir, NULL);
+	if (!real)
+		ret = error("cannot read '%s':", dir);
+	else if (!real_inside(real, root))
+		ret = error("'%s' is outside the project: '%s' leads to '%s' through a symlink", path, dir, real);
+	free(real);
+	free(dir);
+	return ret;
+}
+
 int resolve_top(const char *path, struct stat *st, const char *also)
 {
 	if (lstat(path, st) < 0) {
@@ -223,22 +248,24 @@ int resolve_top(const char *path, struct stat *st, const char *also)
 			return 1;
 		return error("cannot read '%s':", path);
 	}
-	if (!S_ISLNK(st->st_mode))
+	if (!S_ISLNK(st->st_mode) && !strchr(path, '/'))
 		return 0;
 	char *root = project_root_real();
-	char *real = realpath(path, NULL);
-	int ret = 0;
 	if (!root)
-		ret = -1;
-	else if (!real)
-		ret = error("'%s' is a broken symlink:", path);
-	else if (!real_allowed(real, root, also))
-		ret = error("'%s' is a symlink to '%s', outside the project: only symlinks into the project are followed",
-			    path, real);
-	else if (stat(real, st) < 0)
-		ret = error("cannot read '%s':", path);
+		return -1;
+	int ret = parent_inside(path, root);
+	if (!ret && S_ISLNK(st->st_mode)) {
+		char *real = realpath(path, NULL);
+		if (!real)
+			ret = error("'%s' is a broken symlink:", path);
+		else if (!real_allowed(real, root, also))
+			ret = error("'%s' is a symlink to '%s', outside the project: only symlinks into the project are "
+				    "followed", path, real);
+		else if (stat(real, st) < 0)
+			ret = error("cannot read '%s':", path);
+		free(real);
+	}
 	free(root);
-	free(real);
 	return ret;
 }
 

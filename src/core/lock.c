@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/hash.h"
+#include "core/tree.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
@@ -126,6 +127,11 @@ struct lock_entry *lock_entry_find(struct lock_entry *e, size_t n, const char *p
 
 static int bad(const char *file, const struct ynode *n, const char *what)
 {
+	size_t len = strlen(file);
+
+	/* .repro files share the entry format, but not the remedy */
+	if (len >= 6 && !strcmp(file + len - 6, ".repro"))
+		return error_at(file, n->line, n->col, "%s; fix it, or 'repro add' the path again", what);
 	return error_at(file, n->line, n->col, "%s; the lock is damaged: fix it or delete it and run 'repro commit'",
 			what);
 }
@@ -141,27 +147,57 @@ static int parse_u64(const struct ynode *n, uint64_t *out)
 	return errno || *end ? -1 : 0;
 }
 
-int lock_parse_entry(struct lock_entry *e, const struct ynode *n, const char *file)
+/*
+ * Why `p` (len bytes, relative to wdir) is not a path inside the project,
+ * or NULL. The lock's paths are only ever compared with declared ones, but
+ * a hostile lock is refused whole rather than half-trusted.
+ */
+static const char *path_problem(const char *p, size_t len, const char *wdir)
 {
+	struct strbuf in = STRBUF_INIT, norm = STRBUF_INIT;
+	const char *why = NULL;
+
+	if (memchr(p, '\0', len))
+		return "NUL character in path";
+	if (p[0] == '/')
+		return "absolute path";
+	path_join(&in, wdir, p);
+	path_normalize(in.buf, &norm, &why);
+	strbuf_release(&in);
+	strbuf_release(&norm);
+	return why;
+}
+
+static int bad_path(const char *file, const struct ynode *n, const char *why)
+{
+	struct strbuf q = STRBUF_INIT, msg = STRBUF_INIT;
+	int ret;
+
+	path_quote_len(&q, n->str, n->len);
+	strbuf_addf(&msg, "invalid path '%s' (%s)", q.buf, why);
+	ret = bad(file, n, msg.buf);
+	strbuf_release(&q);
+	strbuf_release(&msg);
+	return ret;
+}
+
+static int parse_entry_in(struct lock_entry *e, const struct ynode *n, const char *file, const char *wdir)
+{
+	const char *why;
+
 	memset(e, 0, sizeof(*e));
 	if (n->type != YNODE_MAP)
 		return bad(file, n, "an entry must be a mapping");
 	const struct ynode *path = ytree_get(n, "path"), *sha = ytree_get(n, "sha256");
 	const struct ynode *size = ytree_get(n, "size"), *nfiles = ytree_get(n, "nfiles");
 	const struct ynode *etag = ytree_get(n, "etag");
-	if (!path || path->type != YNODE_SCALAR || !path->len || memchr(path->str, '\n', path->len) ||
-	    strlen(path->str) != path->len)
+	if (!path || path->type != YNODE_SCALAR || !path->len)
 		return bad(file, n, "an entry has no valid 'path'");
 	int is_url = !strncmp(path->str, "http://", 7) || !strncmp(path->str, "https://", 8);
-	if (!is_url) {
-		struct strbuf norm = STRBUF_INIT;
-		const char *why;
-		int r = path_normalize(path->str, &norm, &why);
-		strbuf_release(&norm);
-		/* a declared path may climb out of a wdir, but never start absolute */
-		if (r < 0 && strcmp(why, "path leaves the project"))
-			return bad(file, path, "an entry's path is not a valid project path");
-	}
+	if (is_url && (memchr(path->str, '\0', path->len) || memchr(path->str, '\n', path->len)))
+		return bad_path(file, path, "control character in a URL");
+	if (!is_url && (why = path_problem(path->str, path->len, wdir)))
+		return bad_path(file, path, why);
 	if (sha) {
 		if (sha->type != YNODE_SCALAR || !hash_id_valid(sha->str))
 			return bad(file, sha, "invalid sha256");
@@ -180,7 +216,13 @@ int lock_parse_entry(struct lock_entry *e, const struct ynode *n, const char *fi
 	return 0;
 }
 
-static int parse_entries(struct lock_entry **out, size_t *n, const struct ynode *list, const char *file)
+int lock_parse_entry(struct lock_entry *e, const struct ynode *n, const char *file)
+{
+	return parse_entry_in(e, n, file, ".");
+}
+
+static int parse_entries(struct lock_entry **out, size_t *n, const struct ynode *list, const char *file,
+			 const char *wdir)
 {
 	*n = 0;
 	*out = NULL;
@@ -190,11 +232,21 @@ static int parse_entries(struct lock_entry **out, size_t *n, const struct ynode 
 		return bad(file, list, "deps and outs must be lists");
 	*out = xcalloc(list->n ? list->n : 1, sizeof(**out));
 	for (size_t i = 0; i < list->n; i++) {
-		if (lock_parse_entry(&(*out)[i], list->items[i], file) < 0)
+		if (parse_entry_in(&(*out)[i], list->items[i], file, wdir) < 0)
 			return -1;
 		(*n)++;
 	}
 	return 0;
+}
+
+/* The directory of lock file `file` (project-relative), which its stages'
+ * wdirs are relative to; the paths are relative to those wdirs, and all of
+ * them must stay inside the project. */
+static char *lock_dir(const char *file)
+{
+	const char *slash = strrchr(file, '/');
+
+	return slash ? xstrndup(file, (size_t)(slash - file)) : xstrdup(".");
 }
 
 static int parse_stage(struct lock_stage *s, const char *name, const struct ynode *n, const char *file)
@@ -217,7 +269,17 @@ static int parse_stage(struct lock_stage *s, const char *name, const struct ynod
 	} else {
 		return bad(file, n, "a stage entry has no 'cmd'");
 	}
-	s->wdir = xstrdup(wdir && wdir->type == YNODE_SCALAR ? wdir->str : ".");
+	if (wdir) {
+		const char *why;
+		if (wdir->type != YNODE_SCALAR || !wdir->len)
+			return bad(file, wdir, "a stage's 'wdir' must be a path");
+		char *dir = lock_dir(file);
+		why = path_problem(wdir->str, wdir->len, dir);
+		free(dir);
+		if (why)
+			return bad_path(file, wdir, why);
+	}
+	s->wdir = xstrdup(wdir ? wdir->str : ".");
 	const struct ynode *b = ytree_get(n, "builtins"), *p = ytree_get(n, "params");
 	if (b)
 		s->builtins = ytree_to_json(b);
@@ -226,9 +288,36 @@ static int parse_stage(struct lock_stage *s, const char *name, const struct ynod
 			return bad(file, p, "params must map files to keys");
 		s->params = ytree_to_json(p);
 	}
-	if (parse_entries(&s->deps, &s->ndeps, ytree_get(n, "deps"), file) < 0 ||
-	    parse_entries(&s->outs, &s->nouts, ytree_get(n, "outs"), file) < 0)
-		return -1;
+	char *dir = lock_dir(file), *base = path_join_dup(dir, s->wdir);
+	free(dir);
+	int ret = parse_entries(&s->deps, &s->ndeps, ytree_get(n, "deps"), file, base) < 0 ||
+		  parse_entries(&s->outs, &s->nouts, ytree_get(n, "outs"), file, base) < 0 ? -1 : 0;
+	free(base);
+	return ret;
+}
+
+/*
+ * 1 when root looks like DVC's dvc.lock rather than ours: DVC's schema
+ * '2.0' (or a later major version), or, for DVC 1's locks without a schema,
+ * a dep or out recorded with an md5 hash.
+ */
+static int is_dvc_lock(const struct ynode *root, const struct ynode *schema)
+{
+	if (schema)
+		return schema->type == YNODE_SCALAR && strchr(schema->str, '.') && strcmp(schema->str, LOCK_SCHEMA);
+	const struct ynode *stages = ytree_get(root, "stages");
+	if (!stages && root->type == YNODE_MAP && root->n)
+		stages = root; /* DVC 1: stage names at the top level */
+	for (size_t i = 0; stages && stages->type == YNODE_MAP && i < stages->n; i++) {
+		const struct ynode *st = stages->items[i];
+		if (st->type != YNODE_MAP)
+			continue;
+		const struct ynode *lists[] = { ytree_get(st, "deps"), ytree_get(st, "outs") };
+		for (int k = 0; k < 2; k++)
+			for (size_t j = 0; lists[k] && lists[k]->type == YNODE_SEQ && j < lists[k]->n; j++)
+				if (lists[k]->items[j]->type == YNODE_MAP && ytree_get(lists[k]->items[j], "md5"))
+					return 1;
+	}
 	return 0;
 }
 
@@ -247,6 +336,15 @@ int lock_read(struct lock *l, const char *path, const struct file_source *src)
 	if (r < 0 || ytree_parse(sb.buf, sb.len, path, &root) < 0)
 		goto done;
 	const struct ynode *schema = ytree_get(root, "schema");
+	if (is_dvc_lock(root, schema)) {
+		if (schema)
+			error_at(path, schema->line, schema->col, "'%s' is DVC's lock (schema %s), not repro's "
+				 "(repro's lock beside a dvc.yaml is dvc.repro.lock)", path, schema->str);
+		else
+			error_at(path, 1, 1, "'%s' is DVC's lock, not repro's "
+				 "(repro's lock beside a dvc.yaml is dvc.repro.lock)", path);
+		goto done;
+	}
 	if (schema && (schema->type != YNODE_SCALAR || strcmp(schema->str, LOCK_SCHEMA))) {
 		error_at(path, schema->line, schema->col,
 			 "lock schema '%s' is not supported by this repro (it reads '%s'); upgrade repro",

@@ -299,9 +299,7 @@ static const struct memo_file *read_object(struct metrics_ctx *c, struct grev *r
 		f = memo_status(c, key, MFILE_BROKEN);
 		goto done;
 	}
-	if (!cache_has_object(cache, id) && metrics_fetch_object(cache, c->config, id) != 0) {
-		warn("'%s' at revision '%s' is not in the local cache (object %.12s); 'repro pull' would fetch it",
-		     path, rev->name, id);
+	if (metrics_fetch_object(cache, c->config, id, path, rev->name) != 0) {
 		f = memo_status(c, key, MFILE_NOT_IN_CACHE);
 		goto done;
 	}
@@ -441,11 +439,8 @@ int metrics_read_out(struct metrics_ctx *c, struct grev *rev, const struct pipel
 		struct lock_entry *e = ls ? lock_entry_find(ls->outs, ls->nouts, o->decl) : NULL;
 		struct cache *cache = e && !e->hi.isdir ? open_cache(c) : NULL;
 		if (cache) {
-			if (!cache_has_object(cache, e->hi.id) && metrics_fetch_object(cache, c->config, e->hi.id) != 0) {
-				warn("'%s' at revision '%s' is not in the local cache (object %.12s); "
-				     "'repro pull' would fetch it", o->path, rev->name, e->hi.id);
+			if (metrics_fetch_object(cache, c->config, e->hi.id, o->path, rev->name) != 0)
 				return 1;
-			}
 			return cache_read_object(cache, e->hi.id, out, FILE_CAP);
 		}
 	}

@@ -136,13 +136,15 @@ void metric_list_release(struct metric_list *l);
 const cJSON *metric_list_get(const struct metric_list *l, const char *key);
 
 /*
- * Fetches a metrics object missing from the local cache from the project's
- * default remote (cfg may be NULL: no remote). Returns 0 when the object is
- * now in the cache, 1 when it could not be fetched (the caller warns that
- * 'repro pull' would fetch it; a transfer error has been reported).
+ * Makes sure the object `id` of the metrics file `path` at revision `rev`
+ * is in the local cache, fetching it from the project's default remote when
+ * it is missing (cfg may be NULL: no remote). Returns 0 when the object is
+ * in the cache; otherwise warns once, naming the file, the revision and
+ * whether a remote was asked, and returns 1.
  */
 struct config;
-int metrics_fetch_object(struct cache *c, const struct config *cfg, const char *id);
+int metrics_fetch_object(struct cache *c, const struct config *cfg, const char *id,
+			 const char *path, const char *rev);
 
 /* ---- comparing two snapshots (metrics_diff.c) ---- */
 

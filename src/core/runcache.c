@@ -48,6 +48,19 @@ int runcache_save(const char *dir, const char *signature, const char *stage, con
 	return ret;
 }
 
+/* An out as declared (relative to its stage's wdir, so it may start with
+ * ".."): never absolute, never with control characters. Entries come from
+ * remotes too; their paths are only compared with declared ones. */
+static int decl_valid(const char *decl)
+{
+	struct strbuf norm = STRBUF_INIT;
+	const char *why;
+	int ok = path_normalize(decl, &norm, &why) == 0 || !strcmp(why, "path leaves the project");
+
+	strbuf_release(&norm);
+	return ok;
+}
+
 static int damaged(const char *path)
 {
 	warn("ignoring damaged run cache entry '%s'", path);
@@ -81,8 +94,8 @@ int runcache_load(const char *dir, const char *signature, struct lock_entry **ou
 		cJSON *h = cJSON_GetObjectItemCaseSensitive(o, "sha256");
 		cJSON *sz = cJSON_GetObjectItemCaseSensitive(o, "size");
 		cJSON *nf = cJSON_GetObjectItemCaseSensitive(o, "nfiles");
-		if (!cJSON_IsString(p) || !cJSON_IsString(h) || !hash_id_valid(h->valuestring) ||
-		    !cJSON_IsNumber(sz)) {
+		if (!cJSON_IsString(p) || !decl_valid(p->valuestring) || !cJSON_IsString(h) ||
+		    !hash_id_valid(h->valuestring) || !cJSON_IsNumber(sz)) {
 			ret = damaged(path);
 			break;
 		}

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/addfile.h"
 #include "core/evaluate.h"
 #include "core/state.h"
 #include "util/error.h"
@@ -12,17 +13,26 @@
 
 int session_open(struct session *s, struct project *p, const char *stages_file, int missing_ok)
 {
+	char *file = NULL;
+
 	memset(s, 0, sizeof(*s));
 	s->project = p;
 	params_init(&s->params, &workspace_source);
-	if (pipeline_load(&s->pipeline, stages_file ? stages_file : STAGES_FILE, &workspace_source, missing_ok) < 0)
+	/* -f FILE is a path the user typed, relative to where they were (the
+	 * process is at the root by now); the paths inside it are relative to
+	 * its own directory, as with a dvc.yaml in a subdirectory */
+	if (stages_file && !(file = project_user_path(p, stages_file)))
 		goto fail;
-	if (graph_build(&s->graph, &s->pipeline) < 0)
+	int r = pipeline_load(&s->pipeline, file ? file : STAGES_FILE, &workspace_source, missing_ok);
+	free(file);
+	if (r < 0)
+		goto fail;
+	if (graph_build(&s->graph, &s->pipeline) < 0 || addfile_check_outs(&s->pipeline) < 0)
 		goto fail;
 	if (lock_read(&s->lock, s->pipeline.lock_file, &workspace_source) < 0)
 		goto fail;
 	char *links = config_get(&p->config, "cache.type");
-	int r = cache_init(&s->cache, REPRO_DIR "/cache", REPRO_DIR "/tmp", links);
+	r = cache_init(&s->cache, REPRO_DIR "/cache", REPRO_DIR "/tmp", links);
 	free(links);
 	if (r < 0)
 		goto fail;
@@ -74,15 +84,31 @@ unsigned char *session_select(struct session *s, char **names, int n)
 		}
 		if (found)
 			continue;
-		const char **cands = xcalloc(p->n + 1, sizeof(char *));
-		for (size_t k = 0; k < p->n; k++)
-			cands[k] = p->stages[k].name;
-		const char *sug = suggest(names[i], cands, p->n);
+		/* candidates: every stage, and each foreach/matrix group once ("train"
+		 * for train@a, train@b), since the group name selects them all */
+		char **groups = xcalloc(p->n + 1, sizeof(char *));
+		const char **cands = xcalloc(2 * p->n + 1, sizeof(char *));
+		size_t ncands = 0, ngroups = 0;
+		for (size_t k = 0; k < p->n; k++) {
+			const char *nm = p->stages[k].name, *at = strchr(nm, '@');
+			cands[ncands++] = nm;
+			if (!at)
+				continue;
+			size_t glen = (size_t)(at - nm);
+			if (ngroups && !strncmp(groups[ngroups - 1], nm, glen) && !groups[ngroups - 1][glen])
+				continue; /* expansions of one group are adjacent */
+			groups[ngroups] = xstrndup(nm, glen);
+			cands[ncands++] = groups[ngroups++];
+		}
+		const char *sug = suggest(names[i], cands, ncands);
 		if (sug)
 			ret = error("no stage named '%s' in '%s' (did you mean '%s'?)", names[i], p->file, sug);
 		else
 			ret = error("no stage named '%s' in '%s'", names[i], p->file);
 		free(cands);
+		for (size_t k = 0; k < ngroups; k++)
+			free(groups[k]);
+		free(groups);
 	}
 	if (ret < 0) {
 		free(marks);

@@ -29,7 +29,9 @@ struct session {
 };
 
 /*
- * Opens the session for stages_file (NULL: stages.yaml). With missing_ok,
+ * Opens the session for stages_file, a path as the user typed it (relative
+ * to where they were, or absolute inside the project); NULL means
+ * stages.yaml at the project root. With missing_ok,
  * a missing stages file is an empty pipeline. Returns 0 or -1 (reported).
  */
 int session_open(struct session *s, struct project *p, const char *stages_file, int missing_ok);

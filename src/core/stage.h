@@ -48,6 +48,8 @@ struct stage {
 	char **cmd;         /* commands run in order with /bin/sh -c */
 	size_t ncmd;
 	char *wdir;         /* project-relative directory the commands run in ("." = root) */
+	char *lock_wdir;    /* wdir relative to the stages file's directory ("." when the
+			     * same): what the lock, beside that file, records */
 	struct stage_dep *deps;
 	size_t ndeps;
 	struct stage_param *params;
@@ -56,6 +58,7 @@ struct stage {
 	size_t nouts;
 	int frozen;         /* never runs */
 	int always_changed; /* runs every time */
+	int callback;       /* no deps, params or outs: runs every time, as DVC's "callback stages" */
 	char *desc;         /* may be NULL */
 	cJSON *meta;        /* the stage's meta: mapping as JSON (executor settings live here); may be NULL */
 	char **builtins;    /* names of the built-ins its cmd runs ("repro builtin NAME"), sorted */
@@ -76,7 +79,7 @@ extern const struct file_source workspace_source;
 
 struct pipeline {
 	char *file;           /* the stages file, project-relative ("stages.yaml") */
-	char *lock_file;      /* its lock: same name with ".lock" for the extension */
+	char *lock_file;      /* its lock (lock_file_for): never DVC's dvc.lock */
 	struct stage *stages; /* in declaration order, expansions in order */
 	size_t n;
 	char **metrics;       /* top-level "metrics:" files (besides stage metrics) */
@@ -95,7 +98,9 @@ struct pipeline {
 int pipeline_load(struct pipeline *p, const char *file, const struct file_source *src, int missing_ok);
 void pipeline_release(struct pipeline *p);
 struct stage *pipeline_find(const struct pipeline *p, const char *name);
-/* "stages.yaml" -> "stages.lock", "dvc.yaml" -> "dvc.lock" */
+/* The lock beside a stages file: "stages.yaml" -> "stages.lock",
+ * "sub/pipe.yaml" -> "sub/pipe.lock"; "dvc.yaml" -> "dvc.repro.lock", as
+ * dvc.lock is DVC's own. */
 char *lock_file_for(const char *stages_file);
 
 #endif

@@ -104,6 +104,21 @@ static void expand_foreach(struct pipeline *p, const char *name, const struct yn
 				 "key '%s' of stage '%s' belongs inside 'do:' (a foreach stage holds only foreach, do and vars)",
 				 k, name);
 	}
+	/* said once here, not once per item as the fields of each expansion */
+	for (size_t i = 0; body->type == YNODE_MAP && i < body->n; i++) {
+		const struct ynode *k = body->keys[i];
+		if (!strcmp(k->str, "foreach") || !strcmp(k->str, "matrix")) {
+			error_at(p->file, k->line, k->col,
+				 "'%s' cannot be nested inside 'do' of stage '%s'; foreach and matrix expand one level only",
+				 k->str, name);
+			return;
+		}
+		if (!strcmp(k->str, "vars")) {
+			error_at(p->file, k->line, k->col,
+				 "'vars' cannot be inside 'do' of stage '%s'; put it beside 'foreach'", name);
+			return;
+		}
+	}
 	struct ynode *items = tmpl_expand(fe, ctx);
 	if (!items)
 		return;

@@ -8,6 +8,7 @@
 
 #include "builtin/builtin.h"
 #include "core/stage_internal.h"
+#include "core/tree.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/suggest.h"
@@ -15,8 +16,11 @@
 
 static const char *const stage_keys[] = {
 	"cmd", "wdir", "deps", "params", "outs", "metrics", "plots",
-	"frozen", "always_changed", "desc", "meta", "foreach", "matrix", "vars",
+	"frozen", "always_changed", "desc", "meta",
+	/* only beside a plain stage's fields, never in an expansion's */
+	"foreach", "matrix", "vars",
 };
+#define NSTAGE_KEYS_EXPANDED 11
 static const char *const out_keys[] = {
 	"cache", "persist", "push", "desc", "type", "labels", "meta", "remote",
 	/* plots only */
@@ -59,35 +63,58 @@ static int want_bool(const struct fctx *f, const struct ynode *n, const char *ke
 			f->stage, n->type == YNODE_SCALAR ? n->str : ytree_type_name(n));
 }
 
+/*
+ * A path declared as scalar `n` may hold a NUL byte (YAML's "\0"), which
+ * every C string would silently cut short: refuse it. -1 reported.
+ */
+static int no_nul(const struct fctx *f, const struct ynode *n, const char *what)
+{
+	struct strbuf q = STRBUF_INIT;
+
+	if (!memchr(n->str, '\0', n->len))
+		return 0;
+	path_quote_len(&q, n->str, n->len);
+	error_at(f->file, n->line, n->col, "%s '%s' of stage '%s': NUL character in path", what, q.buf, f->stage);
+	strbuf_release(&q);
+	return -1;
+}
+
 /* Resolves `decl` (relative to wdir) into a normalised project path. */
 static char *resolve(const struct fctx *f, const char *wdir, const struct ynode *at, const char *decl,
 		     const char *what)
 {
-	struct strbuf in = STRBUF_INIT, out = STRBUF_INIT;
+	struct strbuf in = STRBUF_INIT, out = STRBUF_INIT, q = STRBUF_INIT;
 	const char *why;
 
+	if (decl == at->str && no_nul(f, at, what) < 0)
+		return NULL;
+	/* quoted: a hostile name must not forge lines of output */
+	path_quote(&q, decl);
 	if (decl[0] == '/') {
 		error_at(f->file, at->line, at->col,
-			 "%s '%s' of stage '%s' is an absolute path; use a path inside the project", what, decl,
+			 "%s '%s' of stage '%s' is an absolute path; use a path inside the project", what, q.buf,
 			 f->stage);
-		return NULL;
+		goto fail;
 	}
 	path_join(&in, wdir, decl);
 	if (path_normalize(in.buf, &out, &why) < 0) {
-		error_at(f->file, at->line, at->col, "%s '%s' of stage '%s': %s", what, decl, f->stage, why);
-		strbuf_release(&in);
-		strbuf_release(&out);
-		return NULL;
+		error_at(f->file, at->line, at->col, "%s '%s' of stage '%s': %s", what, q.buf, f->stage, why);
+		goto fail;
 	}
-	strbuf_release(&in);
 	if (!strcmp(out.buf, ".") || !strcmp(out.buf, ".repro") || !strncmp(out.buf, ".repro/", 7) ||
 	    !strcmp(out.buf, ".git") || !strncmp(out.buf, ".git/", 5)) {
 		error_at(f->file, at->line, at->col, "%s '%s' of stage '%s' names the project root, .git or .repro",
-			 what, decl, f->stage);
-		strbuf_release(&out);
-		return NULL;
+			 what, q.buf, f->stage);
+		goto fail;
 	}
+	strbuf_release(&in);
+	strbuf_release(&q);
 	return strbuf_detach(&out, NULL);
+fail:
+	strbuf_release(&in);
+	strbuf_release(&out);
+	strbuf_release(&q);
+	return NULL;
 }
 
 static int parse_cmd(struct stage *s, const struct fctx *f, const struct ynode *n)
@@ -124,6 +151,8 @@ static int parse_deps(struct stage *s, const struct fctx *f, const struct ynode 
 		struct stage_dep *d = &s->deps[s->ndeps];
 		d->line = it->line;
 		d->col = it->col;
+		if (no_nul(f, it, "dep") < 0)
+			return -1;
 		if (!strncmp(it->str, "http://", 7) || !strncmp(it->str, "https://", 8)) {
 			d->is_url = 1;
 			d->path = xstrdup(it->str);
@@ -154,6 +183,11 @@ static int parse_params(struct stage *s, const struct fctx *f, const struct ynod
 		return -1;
 	for (size_t i = 0; i < n->n; i++) {
 		const struct ynode *it = n->items[i];
+		if ((it->type == YNODE_MAP && !it->n) ||
+		    (it->type == YNODE_SCALAR && (!it->len || ytree_scalar_kind(it) == YS_NULL)))
+			return error_at(f->file, it->line, it->col,
+					"an empty 'params' entry in stage '%s'; name a key of params.yaml or "
+					"{file: [keys]}", f->stage);
 		if (it->type == YNODE_SCALAR) {
 			char *file = resolve(f, s->wdir, it, "params.yaml", "params file");
 			if (!file)
@@ -334,7 +368,40 @@ static int parse_field(struct stage *s, const struct fctx *f, const struct ynode
 	}
 	if (!strcmp(key, "do"))
 		return error_at(f->file, k->line, k->col, "stage '%s' has 'do' without 'foreach'", f->stage);
-	return unknown_key(f, k, stage_keys, sizeof(stage_keys) / sizeof(stage_keys[0]), "the definition");
+	/* an expansion ("train@1") never takes foreach, matrix or vars: do not suggest them */
+	size_t nkeys = strchr(f->stage, '@') ? NSTAGE_KEYS_EXPANDED : sizeof(stage_keys) / sizeof(stage_keys[0]);
+	return unknown_key(f, k, stage_keys, nkeys, "the definition");
+}
+
+/*
+ * `path` (a normalised project path) as seen from directory `base` (also
+ * normalised): "." when the same, "x" below it, "../x" beside it.
+ */
+static char *relative_to(const char *path, const char *base)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *p = strcmp(path, ".") ? path : "", *b = strcmp(base, ".") ? base : "";
+
+	while (*p && *b) { /* drop the leading components both share */
+		size_t lp = strcspn(p, "/"), lb = strcspn(b, "/");
+		if (lp != lb || strncmp(p, b, lp))
+			break;
+		p += lp + (p[lp] == '/');
+		b += lb + (b[lb] == '/');
+	}
+	while (*b) {
+		strbuf_addstr(&sb, sb.len ? "/.." : "..");
+		b += strcspn(b, "/");
+		b += *b == '/';
+	}
+	if (*p) {
+		if (sb.len)
+			strbuf_addch(&sb, '/');
+		strbuf_addstr(&sb, p);
+	}
+	if (!sb.len)
+		strbuf_addch(&sb, '.');
+	return strbuf_detach(&sb, NULL);
 }
 
 int stage_from_node(struct stage *s, const char *name, const struct ynode *body, const char *file,
@@ -353,27 +420,41 @@ int stage_from_node(struct stage *s, const char *name, const struct ynode *body,
 			stage_release(s);
 			return -1;
 		}
-		struct strbuf in = STRBUF_INIT, out = STRBUF_INIT;
-		const char *why;
+		struct strbuf in = STRBUF_INIT, out = STRBUF_INIT, q = STRBUF_INIT;
+		const char *why = NULL;
 		path_join(&in, base, wdir->str);
-		if (wdir->str[0] == '/' || path_normalize(in.buf, &out, &why) < 0) {
-			error_at(file, wdir->line, wdir->col, "wdir '%s' of stage '%s' is outside the project",
-				 wdir->str, name);
+		path_quote_len(&q, wdir->str, wdir->len);
+		if (memchr(wdir->str, '\0', wdir->len))
+			why = "NUL character in path";
+		else if (wdir->str[0] == '/')
+			why = "absolute path";
+		else
+			path_normalize(in.buf, &out, &why);
+		if (why) {
+			error_at(file, wdir->line, wdir->col, "wdir '%s' of stage '%s': %s",
+				 q.buf, name, why);
 			strbuf_release(&in);
 			strbuf_release(&out);
+			strbuf_release(&q);
 			stage_release(s);
 			return -1;
 		}
 		strbuf_release(&in);
+		strbuf_release(&q);
 		s->wdir = strbuf_detach(&out, NULL);
 	} else {
 		s->wdir = xstrdup(base);
 	}
+	s->lock_wdir = relative_to(s->wdir, base);
 	for (size_t i = 0; i < body->n; i++)
 		if (parse_field(s, &f, body->keys[i], body->items[i]) < 0)
 			ret = -1;
 	if (!ret && !s->ncmd)
 		ret = error_at(file, body->line, body->col, "stage '%s' has no 'cmd'", name);
+	/* Nothing to compare, so nothing could ever make it run again: DVC 3
+	 * runs such a stage every time (a stage with outs but no deps runs
+	 * once, and then only when they are missing). */
+	s->callback = !s->ndeps && !s->nparams && !s->nouts;
 	for (size_t i = 0; !ret && i < s->ncmd; i++)
 		scan_builtins(s, s->cmd[i]);
 	if (s->nbuiltins)
@@ -410,6 +491,7 @@ void stage_release(struct stage *s)
 	free(s->builtins);
 	free(s->name);
 	free(s->wdir);
+	free(s->lock_wdir);
 	free(s->desc);
 	cJSON_Delete(s->meta);
 	memset(s, 0, sizeof(*s));

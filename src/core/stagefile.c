@@ -10,6 +10,7 @@
 #include "core/stage.h"
 #include "core/stage_internal.h"
 #include "core/template.h"
+#include "core/tree.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/suggest.h"
@@ -30,12 +31,23 @@ static int workspace_read(void *ctx, const char *path, struct strbuf *out)
 
 const struct file_source workspace_source = { workspace_read, NULL };
 
+/*
+ * The lock is the stages file's name with ".lock" for its extension, except
+ * where that is DVC's own lock: a dvc.yaml keeps dvc.lock for DVC (whose
+ * schema and md5 hashes repro does not share) and gets dvc.repro.lock, so
+ * both tools can run the same pipeline side by side.
+ */
 char *lock_file_for(const char *stages_file)
 {
 	const char *slash = strrchr(stages_file, '/');
-	const char *dot = strrchr(slash ? slash : stages_file, '.');
-	size_t n = dot ? (size_t)(dot - stages_file) : strlen(stages_file);
+	const char *base = slash ? slash + 1 : stages_file;
+	const char *dot = strrchr(base, '.');
+	size_t n = dot && dot > base ? (size_t)(dot - stages_file) : strlen(stages_file);
 
+	if (n - (size_t)(base - stages_file) == 3 && !strncmp(base, "dvc", 3))
+		return xasprintf("%.*s.repro.lock", (int)n, stages_file);
+	if (dot && !strcmp(dot, ".lock")) /* never the stages file itself */
+		return xasprintf("%s.lock", stages_file);
 	return xasprintf("%.*s.lock", (int)n, stages_file);
 }
 
@@ -106,6 +118,20 @@ static int merge_vars(cJSON *dst, const cJSON *src, const char *file, const stru
 	return 0;
 }
 
+/* A file name that holds a NUL byte (YAML's "\0") would be cut short by
+ * every C string: refused. -1 reported. */
+static int bad_path_node(const struct ynode *n, const char *file, const char *what)
+{
+	struct strbuf q = STRBUF_INIT;
+
+	if (!memchr(n->str, '\0', n->len))
+		return 0;
+	path_quote_len(&q, n->str, n->len);
+	error_at(file, n->line, n->col, "%s '%s': NUL character in path", what, q.buf);
+	strbuf_release(&q);
+	return -1;
+}
+
 /* Keeps only the listed top-level keys of a vars file ("file.yaml:a,b"). */
 static int select_keys(cJSON **vars, const char *keys, const char *file, const struct ynode *at)
 {
@@ -149,8 +175,15 @@ int load_vars(cJSON *dst, const struct ynode *list, const char *file, const char
 				return -1;
 			continue;
 		}
-		if (it->type != YNODE_SCALAR)
-			return error_at(file, it->line, it->col, "a 'vars' entry must be a file name or a mapping");
+		/* a number, a boolean or an empty entry is no file name, though it is a scalar */
+		enum yscalar_kind kind = it->type == YNODE_SCALAR ? ytree_scalar_kind(it) : YS_STRING;
+		if (it->type != YNODE_SCALAR || kind != YS_STRING || !it->len)
+			return error_at(file, it->line, it->col, "a 'vars' entry must be a file name or a mapping, not %s",
+					it->type != YNODE_SCALAR ? "a list"
+					: kind == YS_BOOL ? "a boolean"
+					: kind == YS_INT || kind == YS_FLOAT ? "a number" : "an empty value");
+		if (bad_path_node(it, file, "vars file") < 0)
+			return -1;
 		char *name = xstrdup(it->str);
 		char *colon = strchr(name, ':');
 		if (colon)
@@ -159,12 +192,20 @@ int load_vars(cJSON *dst, const struct ynode *list, const char *file, const char
 		const char *why;
 		path_join(&rel, base, name);
 		if (path_normalize(rel.buf, &norm, &why) < 0) {
-			error_at(file, it->line, it->col, "vars file '%s': %s", name, why);
+			struct strbuf q = STRBUF_INIT;
+			path_quote(&q, name);
+			error_at(file, it->line, it->col, "vars file '%s': %s", q.buf, why);
+			strbuf_release(&q);
 			goto fail;
 		}
 		cJSON *fv;
-		if (load_data_file(src, norm.buf, &fv, NULL) < 0)
+		int missing;
+		if (load_data_file(src, norm.buf, &fv, &missing) < 0)
 			goto fail;
+		if (missing) {
+			error_at(file, it->line, it->col, "vars file '%s' does not exist", norm.buf);
+			goto fail;
+		}
 		if (!cJSON_IsObject(fv)) {
 			cJSON_Delete(fv);
 			error_at(file, it->line, it->col, "vars file '%s' must hold a mapping", norm.buf);
@@ -233,14 +274,20 @@ static int toplevel_files(const struct ynode *root, const char *key, const char 
 				 : (it->type == YNODE_MAP && it->n ? it->keys[0]->str : NULL);
 		if (!name)
 			return error_at(file, it->line, it->col, "a '%s' entry must be a file name", key);
+		if (bad_path_node(it->type == YNODE_SCALAR ? it : it->keys[0], file, key) < 0)
+			return -1;
 		struct strbuf rel = STRBUF_INIT, norm = STRBUF_INIT;
 		const char *why;
 		path_join(&rel, base, name);
 		int r = path_normalize(rel.buf, &norm, &why);
 		strbuf_release(&rel);
 		if (r < 0) {
+			struct strbuf q = STRBUF_INIT;
+			path_quote(&q, name);
+			error_at(file, it->line, it->col, "'%s': %s", q.buf, why);
+			strbuf_release(&q);
 			strbuf_release(&norm);
-			return error_at(file, it->line, it->col, "'%s': %s", name, why);
+			return -1;
 		}
 		*out = xrealloc(*out, (*n + 1) * sizeof(**out));
 		(*out)[(*n)++] = strbuf_detach(&norm, NULL);
@@ -329,7 +376,10 @@ int pipeline_load(struct pipeline *p, const char *file, const struct file_source
 		goto done;
 	}
 
+	/* "stages:" with nothing after it means no stages, as an empty file does */
 	const struct ynode *stages = ytree_get(root, "stages");
+	if (stages && stages->type == YNODE_SCALAR && ytree_scalar_kind(stages) == YS_NULL)
+		stages = NULL;
 	if (stages && stages->type != YNODE_MAP) {
 		error_at(file, stages->line, stages->col, "'stages' must be a mapping of stage names to stages");
 	} else if (stages) {

@@ -3,20 +3,33 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "core/gitignore.h"
 #include "core/runcache.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
 
-int stage_prepare_outs(const struct stage *s)
+int stage_prepare_outs(struct session *ss, const struct stage *s)
 {
 	for (size_t i = 0; i < s->nouts; i++) {
 		const struct stage_out *o = &s->outs[i];
-		if (!o->persist && remove_tree(o->path) < 0)
-			return error("cannot remove out '%s' of stage '%s' before running it:", o->path, s->name);
-		if (mkdir_parent(o->path) < 0)
-			return error("cannot create the directory of out '%s' of stage '%s':", o->path, s->name);
+		const char *base;
+		/* through the opened parent (made when missing): a symlink on the
+		 * way that leads out of the project must not make us delete a
+		 * stranger's files */
+		int fd = project_open_parent(o->path, &base);
+		if (fd < 0)
+			return -1;
+		if (!o->persist && remove_tree_at(fd, base) < 0) {
+			error("cannot remove out '%s' of stage '%s' before running it:", o->path, s->name);
+			close(fd);
+			return -1;
+		}
+		close(fd);
+		if (o->persist && cache_unprotect(&ss->cache, o->path) < 0)
+			return error("cannot prepare out '%s' of stage '%s' for writing", o->path, s->name);
 	}
 	return 0;
 }
@@ -48,6 +61,14 @@ int stage_store_outs(struct session *ss, const struct stage *s, struct lock_entr
 	return 0;
 }
 
+int stage_ignore_outs(const struct stage *s)
+{
+	for (size_t i = 0; i < s->nouts; i++)
+		if (s->outs[i].cache && gitignore_add(s->outs[i].path) < 0)
+			return -1;
+	return 0;
+}
+
 int stage_restore_outs(struct session *ss, const struct stage *s, const struct lock_entry *outs, size_t n)
 {
 	struct cache copy_only = ss->cache;
@@ -62,12 +83,10 @@ int stage_restore_outs(struct session *ss, const struct stage *s, const struct l
 				e = &outs[k];
 		if (!e)
 			return error("no recorded object for out '%s' of stage '%s'", o->decl, s->name);
-		if (mkdir_parent(o->path) < 0)
-			return error("cannot create the directory of '%s':", o->path);
 		if (cache_checkout(o->cache ? &ss->cache : &copy_only, &ss->hasher, e->hi.id, o->path, NULL) < 0)
 			return -1;
 	}
-	return 0;
+	return stage_ignore_outs(s);
 }
 
 int stage_record(struct session *ss, struct stage_eval *ev, struct lock_entry *outs, size_t n)
@@ -82,6 +101,12 @@ int stage_record(struct session *ss, struct stage_eval *ev, struct lock_entry *o
 	 * fail the stage, whose outputs are safely stored already. */
 	if (runcache_save(RUNS_DIR, ev->signature, ev->stage->name, outs, n) < 0)
 		warn("cannot record stage '%s' in the run cache:", ev->stage->name);
+	/* before the lock: a stage whose outs could not be kept out of git is
+	 * not recorded, so it runs again rather than leave them to git */
+	if (stage_ignore_outs(ev->stage) < 0) {
+		lock_stage_release(&entry);
+		return -1;
+	}
 	lock_put(&ss->lock, &entry);
 	ev->locked = lock_find(&ss->lock, ev->stage->name);
 	return lock_write(&ss->lock, &ss->pipeline, ss->pipeline.lock_file);

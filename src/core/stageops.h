@@ -11,15 +11,20 @@
 #define RUNS_DIR ".repro/runs"
 
 /* Removes the outs that are not persist: true and creates their parent
- * directories, so a command starts from a clean slate as in DVC. */
-int stage_prepare_outs(const struct stage *s);
+ * directories, so a command starts from a clean slate as in DVC; persist
+ * outs are kept but unprotected (see cache_unprotect), so the command
+ * cannot write through a link into a cache object. */
+int stage_prepare_outs(struct session *ss, const struct stage *s);
 /*
  * Stores every out in the cache (cache: false ones too, for the run cache;
  * those are copied, never replaced by links, because git tracks them) and
  * fills entries. An out the command did not produce is an error naming it.
  */
 int stage_store_outs(struct session *ss, const struct stage *s, struct lock_entry **outs, size_t *n);
-/* Makes every out hold the object its entry names (matched by declared path). */
+/* Adds each cached out (not "cache: false") to the .gitignore beside it. */
+int stage_ignore_outs(const struct stage *s);
+/* Makes every out hold the object its entry names (matched by declared path),
+ * and keeps the cached ones out of git. */
 int stage_restore_outs(struct session *ss, const struct stage *s, const struct lock_entry *outs, size_t n);
 /*
  * Makes ev->cur (with outs) the stage's lock entry, writes the lock, and

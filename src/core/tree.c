@@ -200,7 +200,12 @@ void tree_id(const struct tree *t, char id[HASH_ID_MAX])
 
 void path_quote(struct strbuf *sb, const char *path)
 {
-	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+	path_quote_len(sb, path, strlen(path));
+}
+
+void path_quote_len(struct strbuf *sb, const char *path, size_t len)
+{
+	for (const unsigned char *p = (const unsigned char *)path; p < (const unsigned char *)path + len; p++) {
 		if (*p == '\n')
 			strbuf_addstr(sb, "\\n");
 		else if (*p == '\t')
@@ -246,7 +251,7 @@ static int bad_entry(const char *name, size_t i, const char *path, const char *w
 	if (path)
 		path_quote(&q, path);
 	error("corrupt manifest '%s': entry %zu%s%s%s %s", name, i + 1,
-	      path ? " ('" : "", q.buf, path ? "')" : "", why);
+	      path ? " ('" : "", q.buf, path ? "') has" : "", why);
 	strbuf_release(&q);
 	return -1;
 }

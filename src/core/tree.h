@@ -39,6 +39,10 @@ struct tree {
 
 #define TREE_INIT { NULL, 0, 0, STRPOOL_INIT }
 
+/* The largest manifest read: about 2 million files (parsing takes several
+ * times this in memory, so a hostile remote cannot ask for much more). */
+#define TREE_MAX_BYTES ((size_t)256 << 20)
+
 /* Appends an entry (path is copied; hex may be NULL for "not known yet"). */
 void tree_add(struct tree *t, const char *path, const char *hex, uint64_t size, int exec);
 /* Sorts by path, bytewise (strcmp), which is the manifest order. */
@@ -83,5 +87,7 @@ int tree_parse(const char *buf, size_t len, const char *name, struct tree *t);
 /* Appends path to sb for a message: control characters and backslashes
  * escaped ("\n", "\x01"), so hostile names cannot forge terminal output. */
 void path_quote(struct strbuf *sb, const char *path);
+/* The same for len bytes that may hold NUL bytes (shown as "\x00"). */
+void path_quote_len(struct strbuf *sb, const char *path, size_t len);
 
 #endif

@@ -9,6 +9,7 @@
 
 #include "util/error.h"
 #include "util/strbuf.h"
+#include "util/tls.h"
 #include "util/xalloc.h"
 
 struct headers {
@@ -70,6 +71,7 @@ static int fetch(const char *url, int head, struct headers *h, EVP_MD_CTX *md)
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, err);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, h);
+	tls_setup(c, 1, NULL);
 	if (!head) {
 		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 		curl_easy_setopt(c, CURLOPT_WRITEDATA, md);
@@ -78,7 +80,9 @@ static int fetch(const char *url, int head, struct headers *h, EVP_MD_CTX *md)
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_cleanup(c);
 	if (rc != CURLE_OK)
-		return error("cannot check dep '%s': %s", url, err[0] ? err : curl_easy_strerror(rc));
+		return error("cannot check dep '%s': %s%s", url, err[0] ? err : curl_easy_strerror(rc),
+			     tls_cert_error(rc) ? " (the server's certificate is not trusted here: set CURL_CA_BUNDLE "
+						  "to a file holding its CA)" : "");
 	if (status >= 400)
 		return error("cannot check dep '%s': the server answered %ld", url, status);
 	return 0;

@@ -15,6 +15,7 @@
 #include "core/state.h"
 #include "core/tree.h"
 #include "core/workers.h"
+#include "util/beneath.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/strbuf.h"
@@ -38,7 +39,7 @@ int open_beneath(int dirfd, const char *rel, int flags, int mode)
 			return (int)fd;
 		__atomic_store_n(&no_openat2, 1, __ATOMIC_RELAXED);
 	}
-	return openat(dirfd, rel, flags | O_CLOEXEC | O_NOFOLLOW, mode);
+	return openat_beneath(dirfd, rel, flags, (mode_t)mode, 0);
 }
 
 char *project_root_real(void)

@@ -77,8 +77,11 @@ static void on_output(void *ctx, struct job *job, const char *line, size_t len)
 	strbuf_release(&sb);
 	if (job->log_fd >= 0) {
 		struct strbuf lg = STRBUF_INIT;
-		log_timestamp(ts, sizeof(ts));
-		strbuf_addf(&lg, "%s ", ts);
+		/* lines a built-in (or any tool) already stamped keep their one stamp */
+		if (!log_has_timestamp(line, len)) {
+			log_timestamp(ts, sizeof(ts));
+			strbuf_addf(&lg, "%s ", ts);
+		}
 		strbuf_add(&lg, line, len);
 		strbuf_addch(&lg, '\n');
 		if (write_all(job->log_fd, lg.buf, lg.len) < 0) {
@@ -229,7 +232,7 @@ static void start(struct sched *sc, size_t i)
 		strbuf_addf(&sb, "%s%s", k ? " && " : "", s->cmd[k]);
 	say(sc, "running '%s': %s", s->name, sb.buf);
 	strbuf_release(&sb);
-	if (stage_prepare_outs(s) < 0) {
+	if (stage_prepare_outs(sc->ss, s) < 0) {
 		finish(sc, i, S_FAILED);
 		return;
 	}
@@ -315,20 +318,12 @@ static int restore_locked(struct sched *sc, size_t i, const char *what)
 	return 0;
 }
 
-/* Runs stage i, or says it would; fails it when a dep is missing. */
+/* Runs stage i, or says it would. */
 static void run_or_say(struct sched *sc, size_t i)
 {
 	struct stage_eval *ev = &sc->ev[i];
 	struct stage *s = ev->stage;
 
-	if (ev->missing_deps) {
-		for (size_t k = 0; k < ev->cur.ndeps; k++)
-			if (!s->deps[k].is_url && !ev->cur.deps[k].hi.id[0])
-				error("dep '%s' of stage '%s' does not exist (no stage produces it: create it, "
-				      "or 'repro add' it)", s->deps[k].decl, s->name);
-		finish(sc, i, S_FAILED);
-		return;
-	}
 	if (!sc->opts->dry) {
 		start(sc, i);
 		return;
@@ -393,7 +388,13 @@ static void handle_ready(struct sched *sc, size_t i)
 		finish(sc, i, S_DONE);
 		return;
 	case A_RUN:
-		if (!sc->opts->force && !s->always_changed && try_runcache(sc, i))
+		/* a missing dep or param fails the stage, as in DVC; its inputs
+		 * are not what any earlier run saw, so the run cache has no say */
+		if (stage_eval_report_missing(&sc->ev[i], ss->eval, ss->pipeline.file) < 0) {
+			finish(sc, i, S_FAILED);
+			return;
+		}
+		if (!sc->opts->force && !s->always_changed && !s->callback && try_runcache(sc, i))
 			return;
 		run_or_say(sc, i);
 		return;

@@ -44,7 +44,7 @@ static int on_remote(const struct st *s, const char *id)
 /* Where root id's content is: a directory needs its manifest and files. */
 static enum where locate(struct session *ss, const struct st *s, const char *id)
 {
-	int local = cache_contains(&ss->cache, id);
+	int local = cache_contains(&ss->cache, id) == 1;
 	int remote = on_remote(s, id);
 
 	if (remote && hash_id_is_dir(id) && cache_has_object(&ss->cache, id)) {

@@ -18,6 +18,7 @@
 #include "core/cache.h"
 #include "core/evaluate.h"
 #include "core/runcache.h"
+#include "core/tree.h"
 #include "core/stageops.h"
 #include "remote/refs.h"
 #include "remote/sync.h"
@@ -72,6 +73,32 @@ static void commit_batch(struct fetcher *f)
 	f->batch_bytes = 0;
 }
 
+/*
+ * A manifest from a remote hashes to its name, but whoever wrote it may
+ * have listed "../../x" or "/etc/passwd": it is parsed (tree_parse refuses
+ * anything hostile) before it may enter the cache, and deleted otherwise.
+ * 0, or -1 reported.
+ */
+static int check_manifest(struct fetcher *f, const struct rop *op, const char *id)
+{
+	struct strbuf buf = STRBUF_INIT, name = STRBUF_INIT;
+	struct tree t = TREE_INIT;
+	int ret;
+
+	/* tree_parse quotes the name: "corrupt manifest 'ID' from remote 'R': ..." */
+	strbuf_addf(&name, "%s' from remote '%s", id, f->r->name);
+	if (strbuf_read_file(&buf, op->local, TREE_MAX_BYTES) < 0)
+		ret = error("cannot read '%s':", op->local);
+	else
+		ret = tree_parse(buf.buf, buf.len, name.buf, &t);
+	if (ret < 0)
+		unlink(op->local);
+	tree_release(&t);
+	strbuf_release(&buf);
+	strbuf_release(&name);
+	return ret;
+}
+
 static void get_done(void *ctx, struct rop *op)
 {
 	struct fetcher *f = ctx;
@@ -79,6 +106,10 @@ static void get_done(void *ctx, struct rop *op)
 	struct stat st;
 
 	key_to_id(op->key, id);
+	if (op->status == ROP_OK && hash_id_is_dir(id) && check_manifest(f, op, id) < 0) {
+		f->nfailed++;
+		return;
+	}
 	if (op->status == ROP_OK) {
 		/* verified by the engine: the content hashes to id */
 		if (chmod(op->local, 0444) < 0 || (!op->size && stat(op->local, &st) < 0)) {
@@ -346,7 +377,7 @@ static int pull_locked(struct fetcher *f, const struct stage_eval *ev)
 		struct hashinfo hi;
 		if (!e)
 			return 0;
-		if (cache_contains(&f->ss->cache, e->hi.id))
+		if (cache_contains(&f->ss->cache, e->hi.id) == 1)
 			continue;
 		/* not on the remote (cache: false outs are not pushed), but the
 		 * workspace holds exactly the locked content: keep it */
@@ -416,7 +447,7 @@ int sync_pull_missing_tracked(struct session *ss)
 		if (fetch_objects(&f, &roots) < 0)
 			ret = -1;
 		for (size_t i = 0; i < n; i++) {
-			if (path_exists(af[i].path) || !cache_contains(&ss->cache, af[i].entry.hi.id))
+			if (path_exists(af[i].path) || cache_contains(&ss->cache, af[i].entry.hi.id) != 1)
 				continue;
 			if (cache_checkout(&ss->cache, &ss->hasher, af[i].entry.hi.id, af[i].path, NULL) < 0)
 				ret = -1;

@@ -29,7 +29,9 @@ int remote_fetch_object(const struct config *cfg, struct cache *c, const char *i
 	int have = core || names.n == 1;
 	strlist_release(&names, 1);
 	free(core);
-	if (!have || !hash_id_valid(id) || hash_id_is_dir(id))
+	if (!have)
+		return 2;
+	if (!hash_id_valid(id) || hash_id_is_dir(id))
 		return 1;
 	struct remote *r = remote_open(cfg, NULL, c->tmp);
 	if (!r)

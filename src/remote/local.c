@@ -85,27 +85,47 @@ static enum xresult do_head(struct local *l, struct xop *x, const char *path)
 	struct stat st;
 
 	(void)l;
-	if (stat(path, &st) < 0) {
+	if (lstat(path, &st) < 0) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			return XR_MISSING;
 		reason(x, "stat", path);
 		return XR_FAIL;
 	}
+	/* as the listing sees it: only a regular file is an object, so a push
+	 * replaces a symlink standing there rather than trusting it */
+	if (!S_ISREG(st.st_mode))
+		return XR_MISSING;
 	x->op->mtime = (int64_t)st.st_mtime;
 	return XR_OK;
 }
 
+/* An object must be a regular file: a symlink could lead the read to a
+ * fifo that blocks or a device that never ends. */
+static enum xresult not_object(struct xop *x, const char *path, const char *what)
+{
+	strbuf_reset(&x->reason);
+	strbuf_addf(&x->reason, "'%s' is %s, not an object (objects are regular files)", path, what);
+	return XR_FAIL;
+}
+
 static enum xresult do_get(struct xop *x, const char *path)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	struct stat st;
 	char *buf;
 	ssize_t k;
 
 	if (fd < 0) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			return XR_MISSING;
+		if (errno == ELOOP)
+			return not_object(x, path, "a symlink");
 		reason(x, "open", path);
 		return XR_FAIL;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return not_object(x, path, "a special file");
 	}
 	buf = xmalloc(COPY_BLOCK);
 	while ((k = read(fd, buf, COPY_BLOCK)) > 0) {

@@ -5,6 +5,7 @@
 #include "remote/remote.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,6 +164,29 @@ static void net_free(struct netopts *n)
 	free(n);
 }
 
+/*
+ * Says, once per process and remote, that certificates are not checked:
+ * whoever is on the network path can then pose as the server and hand us
+ * anything (the content is still hashed, but pushes and credentials leak).
+ */
+static void warn_insecure(const struct remote *r)
+{
+	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	static struct strlist warned;
+	int seen = 0;
+
+	pthread_mutex_lock(&mu);
+	for (int i = 0; i < warned.n && !seen; i++)
+		seen = !strcmp(warned.items[i], r->name);
+	if (!seen)
+		strlist_push(&warned, xstrdup(r->name));
+	pthread_mutex_unlock(&mu);
+	if (!seen)
+		warn("remote '%s' is insecure: TLS certificate verification is off (remote.%s.ssl-verify is false), "
+		     "so anyone on the network path can pose as '%s'; name its CA with ca-file instead", r->name,
+		     r->name, r->display);
+}
+
 static int net_open(struct remote *r, const struct config *c)
 {
 	struct netopts *n = xcalloc(1, sizeof(*n));
@@ -175,6 +199,8 @@ static int net_open(struct remote *r, const struct config *c)
 		free(res);
 		return -1;
 	}
+	if (!n->ssl_verify)
+		warn_insecure(r);
 	for (char *p = res, *tok; p && (tok = strsep(&p, ","));) {
 		while (isspace((unsigned char)*tok))
 			tok++;

@@ -65,6 +65,7 @@ struct remote {
 	enum remote_check check;        /* HEAD each key, list prefixes, or decide */
 	char *tmpdir;                   /* where downloads are written: the cache's tmp dir */
 	int cannot_list;                /* the server answered a listing with "not supported" */
+	int untrusted;                  /* its certificate failed verification (said once) */
 };
 
 /*

@@ -36,6 +36,7 @@ struct xop {
 	struct strbuf body;       /* a LIST page, or the body of an error response (capped) */
 	struct strbuf reason;     /* why the last attempt failed, for the final message */
 	long http;                /* HTTP status of the request in flight, once known */
+	int untrusted;            /* XR_FATAL because the server's certificate failed verification */
 	int started;              /* the response's first body byte arrived */
 	/* GET: the destination, hashed as it is written */
 	int fd;                   /* open destination, or -1 */

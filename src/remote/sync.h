@@ -62,9 +62,9 @@ int sync_pull_missing_tracked(struct session *ss);
 
 /*
  * Fetches one object missing from cache c from the default remote (core.remote,
- * else the only remote). Returns 0 when it is now in the cache, 1 when there
- * is no remote or the remote lacks it (nothing reported), -1 on an error
- * (reported).
+ * else the only remote). Returns 0 when it is now in the cache, 1 when the
+ * remote lacks it, 2 when there is no remote to ask (neither reported), -1
+ * on an error (reported).
  */
 int remote_fetch_object(const struct config *cfg, struct cache *c, const char *id);
 

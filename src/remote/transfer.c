@@ -37,6 +37,7 @@
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/progress.h"
+#include "util/tls.h"
 #include "util/xalloc.h"
 #include "version.h"
 
@@ -310,6 +311,13 @@ static enum xresult classify(struct engine *e, struct xop *x, CURLcode cc, const
 				      cc == CURLE_READ_ERROR))
 			return XR_FAIL;
 		xop_reason(x, "%s", errbuf[0] ? errbuf : curl_easy_strerror(cc));
+		if (tls_cert_error(cc)) {
+			/* no other request would fare better: stop them all */
+			strbuf_addf(&x->reason, " (the server's certificate is not trusted here: name its CA with "
+				    "'repro remote modify %s ca-file FILE')", r->name);
+			x->untrusted = 1;
+			return XR_FATAL;
+		}
 		return transient_curl(cc) ? XR_RETRY : XR_FAIL;
 	}
 	curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &x->http);
@@ -380,12 +388,7 @@ static void common_options(struct engine *e, struct slot *s, struct xop *x)
 	if (r->net) {
 		if (r->net->resolve)
 			curl_easy_setopt(h, CURLOPT_RESOLVE, r->net->resolve);
-		if (!r->net->ssl_verify) {
-			curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
-			curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
-		}
-		if (r->net->ca_file)
-			curl_easy_setopt(h, CURLOPT_CAINFO, r->net->ca_file);
+		tls_setup(h, r->net->ssl_verify, r->net->ca_file);
 	}
 	switch (x->op->type) {
 	case ROP_HEAD:
@@ -482,6 +485,24 @@ static void push_wait(struct engine *e, struct xop *x)
 }
 
 /* Acts on the outcome of one attempt. */
+/* The one line that says why a whole run stopped (the first fatal op). */
+static void report_fatal(struct engine *e, struct xop *x)
+{
+	if (e->fatal)
+		return;
+	e->fatal = 1;
+	if (x->untrusted && e->r->untrusted)
+		return; /* an earlier run of this command said it */
+	if (x->untrusted) {
+		e->r->untrusted = 1;
+		error("cannot %s '%s' on remote '%s' (%s): %s", op_doing(x->op->type), x->op->key, e->r->name,
+		      e->r->display, x->reason.buf);
+	} else {
+		error("remote '%s' (%s) refused the request to %s '%s': %s", e->r->name, e->r->display,
+		      op_doing(x->op->type), x->op->key, x->reason.buf);
+	}
+}
+
 static void settle(struct engine *e, struct xop *x, enum xresult res, long retry_after)
 {
 	switch (res) {
@@ -499,11 +520,7 @@ static void settle(struct engine *e, struct xop *x, enum xresult res, long retry
 		res = XR_FAIL;
 		break;
 	case XR_FATAL:
-		if (!e->fatal) {
-			e->fatal = 1;
-			error("remote '%s' (%s) refused the request to %s '%s': %s", e->r->name, e->r->display,
-			      op_doing(x->op->type), x->op->key, x->reason.buf);
-		}
+		report_fatal(e, x);
 		break;
 	default:
 		break;
@@ -695,11 +712,8 @@ static int run_direct(struct engine *e)
 	for (size_t i = 0; i < e->n; i++) {
 		struct xop *x = &e->xs[i];
 		enum xresult res = x->result;
-		if (res == XR_FATAL && !e->fatal) {
-			e->fatal = 1;
-			error("remote '%s' (%s) refused the request to %s '%s': %s", e->r->name, e->r->display,
-			      op_doing(x->op->type), x->op->key, x->reason.buf);
-		}
+		if (res == XR_FATAL)
+			report_fatal(e, x);
 		conclude(e, x, res);
 	}
 	return 0;

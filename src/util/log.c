@@ -2,6 +2,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 static const char *level_names[] = { "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL" };
@@ -13,6 +14,33 @@ void log_timestamp(char *buf, unsigned long size)
 
 	gmtime_r(&now, &tm);
 	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Whether t[0..n) is digits and, in `pat`, the separators given there ('d' = digit). */
+static int matches(const char *t, const char *pat, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (pat[i] == 'd' ? (t[i] < '0' || t[i] > '9') : t[i] != pat[i])
+			return 0;
+	return 1;
+}
+
+int log_has_timestamp(const char *line, size_t len)
+{
+	size_t p = 19;
+
+	if (len < 20 || !matches(line, "dddd-dd-ddTdd:dd:dd", 19))
+		return 0;
+	if (line[p] == '.')
+		for (p++; p < len && line[p] >= '0' && line[p] <= '9'; p++)
+			;
+	if (p < len && line[p] == 'Z')
+		p++;
+	else if (len - p >= 6 && (!memcmp(line + p, "+00:00", 6) || !memcmp(line + p, "-00:00", 6)))
+		p += 6;
+	else
+		return 0;
+	return p == len || line[p] == ' ' || line[p] == '\t';
 }
 
 void log_msg(enum log_level level, const char *component, const char *fmt, ...)

@@ -42,12 +42,8 @@ void print_help(const struct option *opts, const struct command_help *help)
 {
 	struct strbuf sb = STRBUF_INIT;
 
-	printf("usage: %s\n\n%s\n", help->usage, help->summary);
-	int any = 0;
-	for (const struct option *o = opts; o->type != OPTION_END; o++)
-		any = 1;
-	if (any)
-		printf("\noptions:\n");
+	/* every command has at least -h, so always an options: heading */
+	printf("usage: %s\n\n%s\n\noptions:\n", help->usage, help->summary);
 	for (const struct option *o = opts; o->type != OPTION_END; o++) {
 		strbuf_reset(&sb);
 		option_label(&sb, o);
@@ -70,6 +66,37 @@ static int usage_error(const struct command_help *help, const char *fmt, const c
 	return -1;
 }
 
+/* The name an option was given by, for messages: "--dot" or "-j". */
+static void option_name(const struct option *o, char *buf, size_t size)
+{
+	if (o->long_name)
+		snprintf(buf, size, "--%s", o->long_name);
+	else
+		snprintf(buf, size, "-%c", o->short_name);
+}
+
+/*
+ * Options that are choices of one variable (--json, --md, --csv) exclude
+ * each other: the last one silently winning hides a mistake. `given`
+ * holds, per entry of opts, whether it was seen.
+ */
+static int check_choice(const struct option *opts, const struct option *o, unsigned char *given,
+			const struct command_help *help)
+{
+	for (const struct option *x = opts; x->type != OPTION_END; x++) {
+		if (x == o || x->type != OPTION_CHOICE || x->value != o->value || x->choice == o->choice ||
+		    !given[x - opts])
+			continue;
+		char a[64], b[64], both[140];
+		option_name(x, a, sizeof(a));
+		option_name(o, b, sizeof(b));
+		snprintf(both, sizeof(both), "'%s' and '%s'", a, b);
+		return usage_error(help, "options %s cannot be used together: choose one", both);
+	}
+	given[o - opts] = 1;
+	return 0;
+}
+
 static int set_value(const struct option *o, const char *arg, const struct command_help *help)
 {
 	char *end;
@@ -80,13 +107,16 @@ static int set_value(const struct option *o, const char *arg, const struct comma
 		*(int *)o->value = 1;
 		return 0;
 	case OPTION_CHOICE:
-		*(int *)o->value = o->choice;
+		*(int *)o->value = o->choice; /* after check_choice */
 		return 0;
 	case OPTION_INT:
 		errno = 0;
 		v = strtol(arg, &end, 10);
 		if (errno || end == arg || *end || v < INT_MIN || v > INT_MAX)
 			return usage_error(help, "'%s' is not a number", arg);
+		/* every number an option takes is a count or a size */
+		if (v < 0)
+			return usage_error(help, "'%s' is negative: give a whole number of 0 or more", arg);
 		*(int *)o->value = (int)v;
 		return 0;
 	case OPTION_STRING:
@@ -121,8 +151,9 @@ static int takes_arg(const struct option *o)
 	return o->type == OPTION_INT || o->type == OPTION_STRING || o->type == OPTION_LIST;
 }
 
-int parse_options(int argc, char **argv, const struct option *opts,
-		  const struct command_help *help, struct strlist *args)
+/* parse_options, with given[] (one flag per entry of opts) for check_choice. */
+static int parse_args(int argc, char **argv, const struct option *opts, const struct command_help *help,
+		      struct strlist *args, unsigned char *given)
 {
 	int only_args = 0;
 
@@ -150,7 +181,8 @@ int parse_options(int argc, char **argv, const struct option *opts,
 			if (!takes_arg(o)) {
 				if (eq)
 					return usage_error(help, "option '%s' takes no value", a);
-				if (set_value(o, NULL, help) < 0)
+				if ((o->type == OPTION_CHOICE && check_choice(opts, o, given, help) < 0) ||
+				    set_value(o, NULL, help) < 0)
 					return -1;
 				continue;
 			}
@@ -169,7 +201,8 @@ int parse_options(int argc, char **argv, const struct option *opts,
 				return usage_error(help, "unknown option '%s'", opt);
 			}
 			if (!takes_arg(o)) {
-				if (set_value(o, NULL, help) < 0)
+				if ((o->type == OPTION_CHOICE && check_choice(opts, o, given, help) < 0) ||
+				    set_value(o, NULL, help) < 0)
 					return -1;
 				continue;
 			}
@@ -184,4 +217,17 @@ int parse_options(int argc, char **argv, const struct option *opts,
 		}
 	}
 	return 0;
+}
+
+int parse_options(int argc, char **argv, const struct option *opts,
+		  const struct command_help *help, struct strlist *args)
+{
+	size_t nopts = 0;
+
+	while (opts[nopts].type != OPTION_END)
+		nopts++;
+	unsigned char *given = xcalloc(nopts + 1, 1);
+	int ret = parse_args(argc, argv, opts, help, args, given);
+	free(given);
+	return ret;
 }

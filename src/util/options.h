@@ -34,6 +34,7 @@ void strlist_push(struct strlist *l, char *s);
 void strlist_release(struct strlist *l, int free_items);
 
 #define OPT_BOOL(s, l, v, h)        { OPTION_BOOL, (s), (l), (v), NULL, (h), 0 }
+/* A whole number of 0 or more: every number an option takes is a count. */
 #define OPT_INT(s, l, v, a, h)      { OPTION_INT, (s), (l), (v), (a), (h), 0 }
 #define OPT_STRING(s, l, v, a, h)   { OPTION_STRING, (s), (l), (v), (a), (h), 0 }
 #define OPT_LIST(s, l, v, a, h)     { OPTION_LIST, (s), (l), (v), (a), (h), 0 }

@@ -331,7 +331,22 @@ int ytree_parse(const char *buf, size_t len, const char *file, struct ynode **ou
 		*out = NULL;
 		goto done;
 	}
-	ret = 0;
+	/* A second document would be ignored without a word: refuse it, as
+	 * DVC's loader does ("expected a single document in the stream"). */
+	if (!yaml_parser_parse(&b.parser, &ev)) {
+		parse_error(&b);
+	} else if (ev.type != YAML_STREAM_END_EVENT) {
+		error_at(file, (int)ev.start_mark.line + 1, (int)ev.start_mark.column + 1,
+			 "a second YAML document starts here; the file must hold one document");
+		yaml_event_delete(&ev);
+	} else {
+		yaml_event_delete(&ev);
+		ret = 0;
+	}
+	if (ret < 0) {
+		ytree_free(*out);
+		*out = NULL;
+	}
 done:
 	for (size_t i = 0; i < b.nanchors; i++)
 		free(b.anchors[i].name);

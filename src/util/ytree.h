@@ -29,9 +29,10 @@ struct ynode {
 };
 
 /*
- * Parses the first document of buf. On success returns 0 and *out (an empty
- * map for an empty document). On a syntax error returns -1 after reporting
- * "FILE:LINE:COL: error: ..." with libyaml's description.
+ * Parses buf, which must hold at most one document. On success returns 0
+ * and *out (an empty map for an empty document). On a syntax error, or a
+ * second document, returns -1 after reporting "FILE:LINE:COL: error: ..."
+ * (for syntax errors with libyaml's description).
  */
 int ytree_parse(const char *buf, size_t len, const char *file, struct ynode **out);
 /* Reads and parses a file (at most 64 MiB). A missing file is reported. */

@@ -109,7 +109,7 @@ test_expect_success 'independent stages run in parallel with -j2' '
 test_expect_success 'a stages file given with -f, and its own lock' '
 	mkdir dvc && cd dvc && repro init >/dev/null &&
 	printf "stages:\n  a:\n    cmd: echo hi >hi.txt\n    outs: [hi.txt]\n" >dvc.yaml &&
-	repro run -f dvc.yaml >/dev/null && test -f dvc.lock && test ! -f stages.lock &&
+	repro run -f dvc.yaml >/dev/null && test -f dvc.repro.lock && test ! -f dvc.lock && test ! -f stages.lock &&
 	repro run -f dvc.yaml >out && test_grep "nothing to do" out
 '
 
@@ -119,6 +119,29 @@ test_expect_success 'stages run in wdir; repro builtin in a cmd is this repro' '
 	PATH=/usr/bin:/bin "$BUILD/repro" run >/dev/null &&
 	case "$(cat sub/where.txt)" in */wd/sub) ;; *) false ;; esac &&
 	test_grep "^repro " sub/v.txt
+'
+
+test_expect_success 'the log stamps each line once: lines already stamped keep their stamp' '
+	mkdir logs && cd logs && repro init >/dev/null &&
+	cat >talk.sh <<-\EOF &&
+	echo plain
+	echo "2001-02-03T04:05:06Z INFO talk: stamped" >&2
+	echo "2001-02-03T04:05:06.5+00:00 x"
+	echo "2001-02-03 not a stamp"
+	echo ok >t.txt
+	EOF
+	printf "stages:\n  talk:\n    cmd: sh talk.sh\n    deps: [talk.sh]\n    outs: [t.txt]\n" >stages.yaml &&
+	repro run >out &&
+	test_grep "^\[talk\] 2001-02-03T04:05:06Z INFO talk: stamped$" out &&
+	sed -e "/^2001-/!s/^[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z /STAMP /" \
+		.repro/logs/talk.log | sort >actual &&
+	sort >expect <<-\EOF &&
+	STAMP plain
+	2001-02-03T04:05:06Z INFO talk: stamped
+	2001-02-03T04:05:06.5+00:00 x
+	STAMP 2001-02-03 not a stamp
+	EOF
+	test_cmp expect actual
 '
 
 test_done

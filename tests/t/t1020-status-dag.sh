@@ -94,7 +94,7 @@ test_expect_success 'status STAGE limits the report' '
 
 test_expect_success 'a removed param and a missing param file are named' '
 	cd p && printf "other: 1\n" >params.yaml && repro status preprocess >out &&
-	test_grep "missing param .k in params.yaml." out
+	test_grep "missing param .k. in .params.yaml.$" out
 '
 
 test_done

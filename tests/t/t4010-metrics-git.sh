@@ -318,7 +318,7 @@ test_expect_success 'a cached metric whose object is not in the cache: "-" and a
 	eval_out.yaml  nested.f1  -    0.6     -
 	EOF
 	test_cmp expect out &&
-	echo "repro: warning: '"'"'eval_out.yaml'"'"' at revision '"'"'v1'"'"' is not in the local cache (object $(echo $id | cut -c1-12)); '"'"'repro pull'"'"' would fetch it" >expect &&
+	echo "repro: warning: '"'"'eval_out.yaml'"'"' at revision '"'"'v1'"'"' is not in the local cache (object $(echo $id | cut -c1-12)) and no remote is configured to fetch it from" >expect &&
 	test_cmp expect err
 '
 

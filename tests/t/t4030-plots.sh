@@ -54,7 +54,8 @@ test_expect_success 'setup: five commits of metrics (in git and cached) and plot
 		echo "[{\"a\": 1, \"b\": $i}, {\"a\": 2, \"b\": 2}]" >points.json
 		EOF
 		repro run >/dev/null &&
-		git add stages.yaml stages.lock train.sh metrics.json curve.csv points.json &&
+		git add stages.yaml stages.lock train.sh metrics.json &&
+		git add -f curve.csv points.json &&
 		commit_at $i "commit $i" || return 1
 	done &&
 	git tag v1 HEAD~4 && git tag v3 HEAD~2
@@ -140,7 +141,9 @@ else
 		cd r && page=$(pwd)/repro_plots/index.html &&
 		flags="--headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update --disable-sync --no-first-run" &&
 		mkdir profile1 profile2 &&
-		timeout 120 "$CHROMIUM" $flags --user-data-dir="$(pwd)/profile1" --dump-dom "file://$page" >dom 2>chromium.err &&
+		timeout 120 "$CHROMIUM" $flags --enable-logging=stderr --v=0 --user-data-dir="$(pwd)/profile1" \
+			--dump-dom "file://$page" >dom 2>chromium.err &&
+		! grep ":CONSOLE" chromium.err &&
 		test "$(count "<main id=\"repro-plots\"" dom)" = 1 &&
 		test "$(count "<svg class=\"chart\"" dom)" = 6 &&
 		for m in acc loss auc; do
@@ -151,6 +154,14 @@ else
 			--screenshot="$(pwd)/shot.png" "file://$page" >shot.out 2>&1 &&
 		test -s shot.png &&
 		test "$(head -c 8 shot.png | od -An -tx1 | tr -d " \n")" = 89504e470d0a1a0a
+	'
+
+	test_expect_success '... and the console check sees a page error when there is one' '
+		cd r && mkdir profile3 && echo "<p><script>undefinedFn();</script>" >broken.html &&
+		timeout 120 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-background-networking \
+			--disable-component-update --disable-sync --no-first-run --enable-logging=stderr --v=0 \
+			--user-data-dir="$(pwd)/profile3" --dump-dom "file://$(pwd)/broken.html" >/dev/null 2>broken.err &&
+		test_grep ":CONSOLE.*undefinedFn is not defined" broken.err
 	'
 fi
 

@@ -48,9 +48,10 @@ test_expect_success 'gc --workspace keeps only what is checked out' '
 test_expect_success 'gc --cloud --all-commits keeps the remote objects of every commit' '
 	cd repo/sub && repro gc --cloud --all-commits >out &&
 	test_grep "^removed 0 objects from remote" out &&
-	git tag -d two >/dev/null && git reset -q --hard HEAD~1 && repro checkout >/dev/null &&
+	git tag -d two >/dev/null && git reset -q --hard HEAD~1 && repro pull >/dev/null &&
 	repro gc --cloud --all-commits >out &&
 	test_grep "^removed 1 object from remote" out &&
+	rm -f model.txt $(obj ../../model.one) &&
 	repro pull >/dev/null && cmp model.txt ../../model.one
 '
 

@@ -33,8 +33,17 @@ test_expect_success 'with the local cache gone, the objects come from the remote
 test_expect_success 'without any remote, a missing object is a warning naming it' '
 	cd p && rm -rf .repro/cache && repro remote remove store >/dev/null &&
 	repro metrics diff one HEAD >out 2>err &&
-	test "$(grep -c "not in the local cache.*repro pull" err)" = 2 &&
+	test "$(grep -c "not in the local cache.*no remote is configured" err)" = 2 &&
 	test_grep "m.json. at revision .one." err
+'
+
+test_expect_success 'a remote without the object: the warning says it was asked' '
+	cd p && rm -rf .repro/cache && mkdir -p ../empty &&
+	repro remote add -d empty ../empty >/dev/null &&
+	repro metrics diff one HEAD >out 2>err &&
+	test "$(grep -c "not in the local cache.*and not on the default remote" err)" = 2 &&
+	repro metrics show -a >out 2>err &&
+	test_grep "^master  *m.json  *-  *-" out
 '
 
 test_done

@@ -77,6 +77,15 @@ static void test_errors(void)
 	expect_error("two producers",
 		     "stages:\n  a: {cmd: x, outs: [o.txt]}\n  b: {cmd: y, outs: [./o.txt]}\n",
 		     "stages.yaml:3:22: error: 'o.txt' is an out of both stage 'a' (line 2) and stage 'b'; one path can have only one producer");
+	expect_error("an out listed twice on one line",
+		     "stages:\n  a: {cmd: x, outs: [o, o]}\n",
+		     "stages.yaml:2:25: error: 'o' is listed twice in the outs of stage 'a' (line 2, columns 22 and 25)");
+	expect_error("an out listed twice on two lines",
+		     "stages:\n  a:\n    cmd: x\n    outs:\n      - o\n      - ./o: {cache: false}\n",
+		     "stages.yaml:6:9: error: 'o' is listed twice in the outs of stage 'a' (lines 5 and 6)");
+	expect_error("an out that is a metric too",
+		     "stages:\n  a:\n    cmd: x\n    outs: [m.json]\n    metrics: [m.json]\n",
+		     "stages.yaml:5:15: error: 'm.json' is listed twice in stage 'a' (in outs at line 4 and in metrics at line 5); list it once");
 	expect_error("out inside out",
 		     "stages:\n  a: {cmd: x, outs: [d]}\n  b: {cmd: y, outs: [d/x]}\n",
 		     "stages.yaml:3:22: error: out 'd/x' of stage 'b' is inside out 'd' of stage 'a'");

@@ -94,7 +94,19 @@ static void test_damage(void)
 		       "stages.lock:6:15: error: invalid sha256; the lock is damaged: fix it or delete it and run 'repro commit'");
 	expect_damaged("absolute path", "stages:\n  a:\n    cmd: x\n    outs:\n    - path: /etc/passwd\n      sha256: "
 		       "abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789\n",
-		       "stages.lock:5:13: error: an entry's path is not a valid project path; the lock is damaged: fix it or delete it and run 'repro commit'");
+		       "stages.lock:5:13: error: invalid path '/etc/passwd' (absolute path); the lock is damaged: fix it or delete it and run 'repro commit'");
+	expect_damaged("path leaving the project", "stages:\n  a:\n    cmd: x\n    wdir: sub\n    deps:\n    - path: ../../x\n"
+		       "      sha256: abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789\n",
+		       "stages.lock:6:13: error: invalid path '../../x' (path leaves the project); the lock is damaged: fix it or delete it and run 'repro commit'");
+	expect_damaged("NUL in a path", "stages:\n  a:\n    cmd: x\n    outs:\n    - path: \"o\\0/etc\"\n      sha256: "
+		       "abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789\n",
+		       "stages.lock:5:13: error: invalid path 'o\\x00/etc' (NUL character in path); the lock is damaged: fix it or delete it and run 'repro commit'");
+	expect_damaged("wdir leaving the project", "stages:\n  a:\n    cmd: x\n    wdir: ../up\n",
+		       "stages.lock:4:11: error: invalid path '../up' (path leaves the project); the lock is damaged: fix it or delete it and run 'repro commit'");
+	ok(read_lock(&l, "stages:\n  a:\n    cmd: x\n    wdir: sub\n    deps:\n    - path: ../data.csv\n      sha256: "
+		     "abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789\n", &err) == 0,
+	   "a path may climb out of its wdir while it stays in the project");
+	lock_release(&l);
 	expect_damaged("future schema", "schema: '9'\nstages: {}\n",
 		       "stages.lock:1:9: error: lock schema '9' is not supported by this repro (it reads '1'); upgrade repro");
 	strbuf_release(&err);

@@ -82,7 +82,11 @@ static void test_names(void)
 	ok(!pii_name_is_secret("", 0), "the empty name is not");
 	ok(pii_name_is_version("CUDNN_VERSION", 13), "CUDNN_VERSION is version-named");
 	ok(pii_name_is_version("app.kubernetes.io/version", 25), "a version label");
-	ok(pii_name_is_version("image.tag", 9), "a tag");
+	ok(pii_name_is_version("tag", 3), "tag is version-named");
+	ok(pii_name_is_version("--TAG", 5), "so is the flag --TAG");
+	ok(!pii_name_is_version("imageTag", 8), "a name merely ending in tag is not");
+	ok(!pii_name_is_version("image.tag", 9), "nor is a dotted one");
+	ok(!pii_name_is_version("IMAGE_TAG", 9), "nor IMAGE_TAG");
 	ok(!pii_name_is_version("address", 7), "address is not");
 }
 
@@ -102,6 +106,11 @@ static void test_literals(void)
 	ok(!pii_value_is_literal("\"{{ .Values.password }}\"", 24), "{{ }} is not");
 	ok(!pii_value_is_literal("${USER}:${PASS}", 15), "references joined by punctuation are not");
 	ok(!pii_value_is_literal("REDACTED_CREDS", 14), "a redaction token is not");
+	ok(pii_value_is_code("os.environ[\"X\"]", 15), "an index is code");
+	ok(pii_value_is_code("f.read().strip()", 16), "a call is code");
+	ok(!pii_value_is_code("p@ss(1)", 7), "a bracket after punctuation is not a call");
+	ok(!pii_value_is_code("$(cat /x)", 9), "$(...) is a reference, not code");
+	ok(!pii_value_is_literal("${${${${${", 10), "unclosed references are no literal words");
 	ok(pii_value_is_redacted("REDACTED_SECRET\nREDACTED_SECRET\n", 32), "token lines are redacted");
 	ok(!pii_value_is_redacted("", 0), "nothing is not redacted");
 	ok(!pii_value_is_redacted("x REDACTED_CREDS", 16), "text with a token is not");
@@ -126,6 +135,12 @@ static void test_ipv4(void)
 	KEEPS("- --driver-version 10.2.0.3\n");
 	KEEPS("- name: CUDNN_VERSION\n  value: \"8.9.7.29\"\n");
 	KEEPS("tag: 1.2.3.4\n");
+	KEEPS("- --tag 1.2.3.4\n");
+	REDACTS("args:\n- --tag\n- 1.2.3.4\n- --driver-version\n- \"2.3.4.5\"\n- --password\n- x\n",
+		"args:\n- --tag\n- 1.2.3.4\n- --driver-version\n- \"2.3.4.5\"\n- --password\n- REDACTED_CREDS\n");
+	REDACTS("imageTag: 10.0.0.25\nIMAGE_TAG=10.0.0.26\n", "imageTag: IPV4_REDACTED\nIMAGE_TAG=IPV4_REDACTED\n");
+	REDACTS("kind: Secret\nm:\n  version: >-\n    1.2.3.4\npassword: x\n",
+		"kind: Secret\nm:\n  version: >-\n    1.2.3.4\npassword: REDACTED_CREDS\n");
 	REDACTS("version of the server at 10.2.3.4\n", "version of the server at IPV4_REDACTED\n");
 }
 
@@ -146,6 +161,9 @@ static void test_url_credentials(void)
 	is_str(kinds("u: redis://:pw@10.0.0.5:6379\n"), "url_credentials ipv4", "the host is its own item");
 	KEEPS("u: https://example.com/a?b=c\n");
 	KEEPS("u: postgres://${USER}:${PASS}@db/x\n");
+	REDACTS("u: \"https://user:p@ss@host.example.com/x\"\n", "u: \"https://REDACTED_CREDS@host.example.com/x\"\n");
+	is_str(kinds("u: https://u:a@b@h.example.com/\n"), "url_credentials", "an @ in the password is no e-mail");
+	REDACTS("u: https://h.example.com/ a@b.example.com\n", "u: https://h.example.com/ REDACTED_EMAIL\n");
 }
 
 static void test_tokens(void)
@@ -203,6 +221,18 @@ static void test_secret_values(void)
 	REDACTS("api_key = \"abc\"  # set me\n", "api_key = \"REDACTED_CREDS\"  # set me\n");
 	REDACTS("{\"user\": \"u\", \"password\": \"p\\\"q\"}\n", "{\"user\": \"u\", \"password\": \"REDACTED_CREDS\"}\n");
 	REDACTS("token:\n  abc\nnext: 1\n", "token:\n  REDACTED_CREDS\nnext: 1\n");
+	REDACTS("password:\n  \"on-next-line\"\n", "password:\n  \"REDACTED_CREDS\"\n");
+	REDACTS("a: |\n  {\n    \"password\":\n      \"nl\"\n  }\n", "a: |\n  {\n    \"password\":\n      \"REDACTED_CREDS\"\n  }\n");
+	REDACTS("token:\n  'it''s: two\n  lines'\nnext: 1\n", "token:\n  'REDACTED_CREDS\n  REDACTED_CREDS'\nnext: 1\n");
+	REDACTS("run: vllm serve m --api-key ScriptK3y --port 8000\n", "run: vllm serve m --api-key REDACTED_CREDS --port 8000\n");
+	REDACTS("- mlflow server --password=EqPw1 --secret-key SpaceSk2\n",
+		"- mlflow server --password=REDACTED_CREDS --secret-key REDACTED_CREDS\n");
+	REDACTS("- \"--hf-token MyHfTok123\"\n", "- \"--hf-token REDACTED_CREDS\"\n");
+	REDACTS("x --api-key 'a b' -token GoTok1 --db.password \\\n  NextLn1\n",
+		"x --api-key 'REDACTED_CREDS' -token REDACTED_CREDS --db.password \\\n  REDACTED_CREDS\n");
+	KEEPS("x --token-limit 4096 --api-key --port 1 --api-key $(KEY) --token \"${T}\" --password $PW\n");
+	KEEPS("x --token {{ .Values.token }} --api-key get_key() --max-tokens 5 pass --api-key.\n");
+	KEEPS("code_token: os.environ[\"TOK\"]\nkind: Secret\nx_token: f.read().strip()\n");
 	KEEPS("password: \"${DB_PASSWORD}\"\n");
 	KEEPS("- --api-key=$(OPENAI_API_KEY)\n");
 	KEEPS("automountServiceAccountToken: false\npassword:\ntoken: null\nsecret: \"\"\n");
@@ -256,6 +286,7 @@ static void test_generated(void)
 		"-----BEGIN RSA PRIVATE KEY-----\n", "-----END RSA PRIVATE KEY-----", "http://u:p@h/",
 		"|\n", "  ", "\n", "\"", "'", "{", "[", "#", "=", ":", "$(", "${", "{{", "\r\n", "---\n",
 		"\xff", "\xc3\xa9", "\0", "REDACTED_CREDS", "--db-password", "value: ", "1.2.3.4.5",
+		" --api-key ", "-token ", "--tag ", "\\\n", "u:p@", "get_x()", "[\"X\"]",
 	};
 	unsigned seed = 12345;
 	int bad_lines = 0, bad_idem = 0, left = 0;

@@ -184,12 +184,20 @@ static void test_errors(void)
 
 static void test_lock_name(void)
 {
-	char *l = lock_file_for("dvc.yaml");
-	is_str(l, "dvc.lock", "dvc.yaml -> dvc.lock");
-	free(l);
-	l = lock_file_for("sub.dir/pipe");
-	is_str(l, "sub.dir/pipe.lock", "a name without extension gains .lock");
-	free(l);
+	static const char *const cases[][3] = {
+		{ "stages.yaml", "stages.lock", "stages.yaml -> stages.lock" },
+		{ "dvc.yaml", "dvc.repro.lock", "dvc.yaml -> dvc.repro.lock: dvc.lock is DVC's" },
+		{ "sub/dvc.yml", "sub/dvc.repro.lock", "sub/dvc.yml -> sub/dvc.repro.lock" },
+		{ "sub/mydvc.yaml", "sub/mydvc.lock", "only the name dvc is DVC's" },
+		{ "sub.dir/pipe", "sub.dir/pipe.lock", "a name without extension gains .lock" },
+		{ ".hidden", ".hidden.lock", "a dot file has no extension" },
+		{ "odd.lock", "odd.lock.lock", "the lock is never the stages file itself" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *l = lock_file_for(cases[i][0]);
+		is_str(l, cases[i][1], cases[i][2]);
+		free(l);
+	}
 }
 
 int main(void)
