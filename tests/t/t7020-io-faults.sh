@@ -20,7 +20,8 @@
 #  - every object in the cache (and in the remote) hashes to its name;
 #  - stages.lock and the .repro files are each either as they were before
 #    or exactly as a complete run leaves them (for run and commit: also as
-#    one stage alone leaves them);
+#    one stage alone leaves them); a .gitignore holds whole lines of the
+#    complete run's;
 #  - no temporary file is left but a resumable partial download;
 #  - the same command run again without faults succeeds and leaves exactly
 #    what the reference run left, with no temporary file at all.
@@ -75,8 +76,9 @@ listing() {
 # checkout temporaries, anything in .repro/tmp or the remote's .tmp);
 # objects in the cache and the remote, whose content must hash to their
 # name (2 + 62 hex, optionally .dir); and files replaced as wholes
-# (stages.lock, .repro files, .gitignore, run-cache entries), which must be
-# in a state some reference has (ALLOWED: "path sha256" or "path ABSENT").
+# (stages.lock, .repro files, run-cache entries), which must be in a state
+# some reference has (ALLOWED: "path sha256" or "path ABSENT"). A .gitignore
+# is replaced as a whole once per out added to it: check_gitignores.
 #   mode=allowed  listings of the references in, ALLOWED out
 #   mode=after    ALLOWED and the listing after a failed command: checked
 #                 (a partial download left for the next pull to resume is
@@ -94,7 +96,7 @@ function object(p) {
 function whole(p) {
 	if (p ~ /^\.\/p\/\.repro\//)
 		return p ~ /^\.\/p\/\.repro\/runs\//
-	return p ~ /^\.\/p\// && (p ~ /\/stages\.lock$/ || p ~ /\.repro$/ || p ~ /\/\.gitignore$/)
+	return p ~ /^\.\/p\// && (p ~ /\/stages\.lock$/ || p ~ /\.repro$/)
 }
 # what repro may lose or rebuild: not compared after the command ran again
 function volatile(p) {
@@ -157,6 +159,20 @@ END {
 	exit failed
 }
 EOF
+
+# check_gitignores SCENARIO: each .gitignore repro wrote below $W is whole
+# (ends with a newline) and holds only lines the reference's or the
+# starting project's has: entries are added one out at a time.
+check_gitignores() {
+	for _g in $(cd "$W" && find p -path p/.repro -prune -o -name .gitignore -print); do
+		if [ -n "$(tail -c1 "$W/$_g")" ] ||
+		   cat "ref/$1/$_g" "base/$1/$_g" 2>/dev/null | grep -vxF -f - "$W/$_g" >&2; then
+			echo "$_g is not made of whole lines the reference has:" >&2
+			cat "$W/$_g" >&2
+			return 1
+		fi
+	done
+}
 
 # What a faulted command may fail to write yet succeed: files repro keeps
 # only as a cache of work it can redo (the hash state, the config cache,
@@ -225,7 +241,7 @@ one() {
 		return 1
 	fi
 	listing "$W" >"$TRASH/listing"
-	if ! awk -v mode=after -f check.awk "ref/$_s.allowed" "$TRASH/listing"; then
+	if ! awk -v mode=after -f check.awk "ref/$_s.allowed" "$TRASH/listing" || ! check_gitignores "$_s"; then
 		echo "$_where: ($(cat "$FLOG"))" >&2
 		return 1
 	fi
