@@ -26,7 +26,7 @@
 #  - the same command run again without faults succeeds and leaves exactly
 #    what the reference run left, with no temporary file at all.
 # Every call site is walked with both errnos (no sampling: about 800 faulted
-# runs, some 25 s of CPU); the counts are printed at the end as TAP
+# runs, some 30 s of CPU); the counts are printed at the end as TAP
 # comments. While fixing: FAULT_ONLY=run,gc walks only those,
 # FAULT_KEEP_GOING=1 lists every failure in $TRASH/failures.
 . "$(dirname "$0")/../test-lib.sh"
