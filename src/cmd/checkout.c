@@ -34,7 +34,7 @@ static void restore(struct co *co, const char *path, const char *cur_id, const c
 
 	if (!strcmp(cur_id, id))
 		return;
-	if (cur_id[0] && !co->force && cache_contains(&co->ss->cache, cur_id) != 1) {
+	if (cur_id[0] && !co->force && !cache_holds_workspace(&co->ss->cache, &co->ss->hasher, path, cur_id)) {
 		error("'%s' has changes that are not in the cache; 'repro commit' or 'repro add' them, "
 		      "or use --force to discard them", path);
 		co->failed = 1;

@@ -23,7 +23,11 @@ static const char gc_description[] =
 	"Objects written since gc started are never removed, so a run or push\n"
 	"going on elsewhere keeps what it just wrote; gc also takes the project lock,\n"
 	"so a run started meanwhile waits for it (see 'repro --help': --no-wait).\n"
-	"--dry only counts (and with -v names) what would go.\n";
+	"--dry only counts (and with -v names) what would go.\n"
+	"\n"
+	"Exit status: 0 on success, 1 when gc failed or could not remove all it\n"
+	"should (a warning names each such file), 2 on a usage or configuration\n"
+	"error.\n";
 
 int cmd_gc(int argc, char **argv, struct project *p)
 {

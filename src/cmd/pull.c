@@ -38,7 +38,7 @@ static void restore(struct puller *pl, const char *path, const char *cur_id, con
 
 	if (!strcmp(cur_id, id))
 		return;
-	if (cur_id[0] && !pl->force && cache_contains(&pl->ss->cache, cur_id) != 1) {
+	if (cur_id[0] && !pl->force && !cache_holds_workspace(&pl->ss->cache, &pl->ss->hasher, path, cur_id)) {
 		error("'%s' has changes that are not in the cache; 'repro commit' or 'repro add' them, "
 		      "or use --force to discard them", path);
 		pl->failed = 1;

@@ -143,6 +143,24 @@ int cache_contains(const struct cache *c, const char *id)
 	return ret;
 }
 
+int cache_holds_workspace(struct cache *c, struct hasher *h, const char *path, const char *cur_id)
+{
+	struct tree t = TREE_INIT;
+	struct hashinfo hi;
+	int ret = 1;
+
+	if (cache_contains(c, cur_id) == 1)
+		return 1;
+	if (!hash_id_is_dir(cur_id) || hash_path(h, path, &hi, &t) != 0) {
+		tree_release(&t);
+		return 0;
+	}
+	for (size_t i = 0; i < t.n && ret; i++)
+		ret = cache_has_object(c, t.entries[i].hex);
+	tree_release(&t);
+	return ret;
+}
+
 /* Reports that object `id` at `path` does not hash to its name. */
 static int corrupt(const char *id, const char *path, const char *got)
 {

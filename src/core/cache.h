@@ -100,6 +100,15 @@ void cache_object_path(const struct cache *c, const char *id, struct strbuf *out
 int cache_contains(const struct cache *c, const char *id);
 
 /*
+ * 1 when what the workspace holds at path (hashed as cur_id) can be replaced
+ * without losing anything: its content is in the cache. For a directory
+ * that means every file it holds, whether or not the cache has this very
+ * manifest: a checkout or pull stopped halfway (a full disk, a kill) leaves
+ * a directory of cached files that no manifest lists.
+ */
+int cache_holds_workspace(struct cache *c, struct hasher *h, const char *path, const char *cur_id);
+
+/*
  * Hashes a workspace file or directory (through h's state) into *out,
  * without storing anything. Returns 0, 1 when path does not exist, or -1
  * (reported) on error. With `t` non-NULL (and empty), a directory's manifest

@@ -261,13 +261,16 @@ static int place_as(struct cache *c, struct hasher *h, enum link_type t, int dfd
 	}
 	int r = t == LINK_REFLINK ? try_reflink(c, tfd, ofd) : copy_verified(ofd, tfd, hex, bad) == 0 ? 1 : -1;
 	int e = errno;
+	/* a failed attempt is removed first: its close has nothing to lose */
+	if (r != 1)
+		unlinkat(dfd, target, 0);
+	/* close reports a write error a filesystem delayed (NFS does) */
 	if (close(tfd) < 0 && r == 1) {
 		e = errno;
 		r = -1;
+		unlinkat(dfd, target, 0);
 	}
 	close(ofd);
-	if (r != 1)
-		unlinkat(dfd, target, 0);
 	errno = e;
 	return r;
 }
@@ -756,30 +759,32 @@ out:
 	return ret;
 }
 
-/* FICLONE between two scratch files in tmp, to learn whether it works. */
+/*
+ * FICLONE between two scratch files in tmp, to learn whether it works. Any
+ * failure on the way only means "no reflinks" (the workspace then stays a
+ * copy, which is correct), so none is reported. They are named
+ * tmp/probe-PID-N, apart from the objects' temporary files, so that tests
+ * injecting faults can tell a failing probe from a failing store.
+ */
 static void probe_reflink(struct cache *c)
 {
-	char *a = NULL, *b = NULL;
-	int fa = tmp_create_quiet(c, &a), fb = fa < 0 ? -1 : tmp_create_quiet(c, &b);
+	static atomic_uint counter;
+	char name[2][64];
+	int fd[2];
 
-	if (fa >= 0 && fb >= 0 && write_all(fa, "probe", 5) == 0) {
-		int rd = open(a, O_RDONLY | O_CLOEXEC);
-		if (rd >= 0) {
-			if (try_reflink(c, fb, rd) < 0)
-				__atomic_store_n(&c->reflink, 0, __ATOMIC_RELAXED);
-			close(rd);
-		}
+	for (int i = 0; i < 2; i++) {
+		snprintf(name[i], sizeof(name[i]), "probe-%ld-%u", (long)getpid(), atomic_fetch_add(&counter, 1));
+		fd[i] = openat(c->tmpfd, name[i], O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	}
+	if (fd[0] >= 0 && fd[1] >= 0 && write_all(fd[0], "probe", 5) == 0 && try_reflink(c, fd[1], fd[0]) < 0)
+		__atomic_store_n(&c->reflink, 0, __ATOMIC_RELAXED);
 	if (__atomic_load_n(&c->reflink, __ATOMIC_RELAXED) < 0)
 		__atomic_store_n(&c->reflink, 0, __ATOMIC_RELAXED);
 	for (int i = 0; i < 2; i++) {
-		int fdx = i ? fb : fa;
-		char *px = i ? b : a;
-		if (fdx >= 0)
-			close(fdx);
-		if (px)
-			unlink(px);
-		free(px);
+		if (fd[i] < 0)
+			continue;
+		unlinkat(c->tmpfd, name[i], 0);
+		close(fd[i]);
 	}
 }
 

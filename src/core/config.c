@@ -157,7 +157,8 @@ static void save_cache(const struct config *c, cJSON *stamps)
 	cJSON_AddItemToObject(root, "entries", entries);
 	char *text = cJSON_PrintUnformatted(root);
 	struct atomic_file af;
-	if (text && atomic_open(&af, c->cache_path, 0644) == 0) {
+	/* only saves parsing: failing to write it is not worth a word */
+	if (text && atomic_open_quiet(&af, c->cache_path, 0644) == 0) {
 		if (atomic_write(&af, text, strlen(text)) == 0)
 			atomic_commit_nosync(&af);
 		else

@@ -38,13 +38,13 @@ int runcache_save(const char *dir, const char *signature, const char *stage, con
 	cJSON_AddItemToObject(root, "outs", arr);
 	json_canonical(root, &sb);
 	strbuf_addch(&sb, '\n');
-	if (mkdir_parent(path) < 0)
-		error("cannot create the directory of '%s':", path);
-	else
-		ret = write_file_atomic(path, sb.buf, sb.len, 0444);
+	if (mkdir_parent(path) == 0)
+		ret = write_file_atomic_quiet(path, sb.buf, sb.len, 0444);
+	int e = errno;
 	cJSON_Delete(root);
 	strbuf_release(&sb);
 	free(path);
+	errno = e;
 	return ret;
 }
 

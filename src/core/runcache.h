@@ -12,7 +12,8 @@
 
 #include "core/lock.h"
 
-/* Records the outs (as in a lock entry) under signature. */
+/* Records the outs (as in a lock entry) under signature. 0, or -1 with
+ * errno set and nothing reported: the caller says what was not recorded. */
 int runcache_save(const char *dir, const char *signature, const char *stage, const struct lock_entry *outs,
 		  size_t nouts);
 /*

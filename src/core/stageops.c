@@ -100,7 +100,7 @@ int stage_record(struct session *ss, struct stage_eval *ev, struct lock_entry *o
 	/* The run cache is only an optimisation: failing to write it must not
 	 * fail the stage, whose outputs are safely stored already. */
 	if (runcache_save(RUNS_DIR, ev->signature, ev->stage->name, outs, n) < 0)
-		warn("could not record stage '%s' in the run cache", ev->stage->name);
+		warn("cannot record stage '%s' in the run cache:", ev->stage->name);
 	/* before the lock: a stage whose outs could not be kept out of git is
 	 * not recorded, so it runs again rather than leave them to git */
 	if (stage_ignore_outs(ev->stage) < 0) {

@@ -397,7 +397,7 @@ int state_save(struct state *s)
 	hash_hex_to_raw(hex, raw);
 
 	int ret = -1;
-	if (atomic_open(&af, s->path, 0644) == 0) {
+	if (atomic_open_quiet(&af, s->path, 0644) == 0) {
 		if (atomic_write(&af, &h, sizeof(h)) == 0 &&
 		    atomic_write(&af, recs, n * sizeof(*recs)) == 0 &&
 		    atomic_write(&af, raw, sizeof(raw)) == 0)
@@ -405,9 +405,11 @@ int state_save(struct state *s)
 		else
 			atomic_abort(&af);
 	}
+	int e = errno;
 	free(recs);
+	errno = e;
 	if (ret < 0)
-		warn("cannot save the hash cache '%s'; files will be hashed again", s->path);
+		warn("cannot save the hash cache '%s' (files will be hashed again):", s->path);
 	else
 		s->changed = 0;
 	return ret;

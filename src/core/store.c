@@ -129,7 +129,8 @@ static int store_clone(struct store *s, int fd, char hex[HASH_HEX_LEN + 1], uint
 	if (tfd < 0)
 		return -1;
 	int r = try_reflink(s->c, tfd, fd);
-	close(tfd);
+	if (close(tfd) < 0 && r == 1)
+		r = -1;
 	if (r == 1) {
 		int rfd = open(tmp, O_RDONLY | O_CLOEXEC);
 		r = rfd < 0 || hash_fd(rfd, hex, size) < 0 ? -1 : 0;

@@ -84,7 +84,11 @@ static void on_output(void *ctx, struct job *job, const char *line, size_t len)
 		}
 		strbuf_add(&lg, line, len);
 		strbuf_addch(&lg, '\n');
-		(void)!write_all(job->log_fd, lg.buf, lg.len);
+		if (write_all(job->log_fd, lg.buf, lg.len) < 0) {
+			warn("cannot write '" LOG_DIR "/%s.log'; the rest of the output is not logged:", job->name);
+			close(job->log_fd);
+			job->log_fd = -1;
+		}
 		strbuf_release(&lg);
 	}
 }
@@ -206,7 +210,11 @@ static int open_log(const char *name)
 	char *path = xasprintf(LOG_DIR "/%s.log", name);
 	int fd;
 
-	mkdir_p(LOG_DIR, 0777);
+	if (mkdir_p(LOG_DIR, 0777) < 0) {
+		warn("cannot create '%s'; the output is not logged:", LOG_DIR);
+		free(path);
+		return -1;
+	}
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		warn("cannot open '%s'; the output is not logged:", path);
@@ -425,8 +433,8 @@ static void job_ended(struct sched *sc, struct job *job)
 	struct stage_eval *ev = &sc->ev[i];
 
 	sc->nrunning--;
-	if (job->log_fd >= 0)
-		close(job->log_fd);
+	if (job->log_fd >= 0 && close(job->log_fd) < 0)
+		warn("cannot write '" LOG_DIR "/%s.log':", s->name);
 	job->log_fd = -1;
 	if (job->exit_code != 0) {
 		if (job->exit_code == 130 && interrupted)

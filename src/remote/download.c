@@ -386,7 +386,9 @@ static int pull_locked(struct fetcher *f, const struct stage_eval *ev)
 		    strcmp(hi.id, e->hi.id))
 			return 0;
 	}
-	return runcache_save(RUNS_DIR, ev->signature, s->name, l->outs, l->nouts) < 0 ? -1 : 1;
+	if (runcache_save(RUNS_DIR, ev->signature, s->name, l->outs, l->nouts) < 0)
+		return error("cannot record stage '%s' in the run cache:", s->name);
+	return 1;
 }
 
 int sync_pull_stage(struct session *ss, const struct stage_eval *ev)

@@ -35,6 +35,8 @@ struct gc {
 	int64_t start;           /* wall-clock second gc started: newer objects stay */
 	size_t nremoved;
 	uint64_t bytes;
+	size_t nfailed;          /* files that could not be removed (warned each) */
+	int failed_errno;        /* why the first of them could not */
 };
 
 /*
@@ -166,6 +168,8 @@ static void sweep_fanout(struct gc *g, int cachefd, const char *fan)
 			continue;
 		if (!g->o->dry && unlinkat(dirfd(d), de->d_name, 0) < 0) {
 			warn("cannot remove '%s/%s/%s':", g->ss->cache.dir, fan, de->d_name);
+			if (!g->nfailed++)
+				g->failed_errno = errno;
 			continue;
 		}
 		removed(g, "the cache", id, (uint64_t)st.st_size);
@@ -207,7 +211,11 @@ static void sweep_runs(struct gc *g)
 			usable = cache_has_object(&g->ss->cache, one.v[k].id);
 		if (!usable) {
 			char *path = runcache_path(RUNS_DIR, sigs.items[i]);
-			unlink(path);
+			if (unlink(path) < 0 && errno != ENOENT) {
+				warn("cannot remove '%s':", path);
+				if (!g->nfailed++)
+					g->failed_errno = errno;
+			}
 			free(path);
 		}
 		free(stage);
@@ -311,6 +319,11 @@ int gc_run(struct session *ss, const struct gc_opts *o)
 	sweep_partials(&g);
 	printf("%s %zu object%s (%.1f MB) from the cache\n", o->dry ? "would remove" : "removed", g.nremoved,
 	       g.nremoved == 1 ? "" : "s", (double)g.bytes / 1e6);
+	/* what could not be removed still takes the space gc was asked to free */
+	if (g.nfailed) {
+		errno = g.failed_errno;
+		ret = error("cannot remove %zu file%s of the cache:", g.nfailed, g.nfailed == 1 ? "" : "s");
+	}
 	if (g.r && sweep_remote(&g) < 0)
 		ret = -1;
 done:

@@ -152,9 +152,11 @@ int fsync_parent_dir(const char *path)
 
 	if (fd < 0 || fsync(fd) < 0)
 		ret = -1;
+	int e = errno;
 	if (fd >= 0)
 		close(fd);
 	free(dir);
+	errno = e;
 	return ret;
 }
 
@@ -175,23 +177,29 @@ void atomic_set_tmpdir(const char *dir)
 	atomic_tmpdev = st.st_dev;
 }
 
+/* Reports a failure of af unless it is quiet; -1 either way, errno kept. */
+#define af_fail(af, ...) ((af)->quiet ? -1 : error(__VA_ARGS__))
+
 /* Creates the temporary file "dir/<prefix><base><suffix>" (suffix ending in
  * XXXXXX) for target path. */
 static int open_temp(struct atomic_file *af, const char *path, const char *dir, const char *prefix,
-		     const char *suffix, mode_t mode)
+		     const char *suffix, mode_t mode, int quiet)
 {
 	struct strbuf tmp = STRBUF_INIT;
 	const char *base = strrchr(path, '/');
 
 	base = base ? base + 1 : path;
+	af->quiet = quiet;
 	path_join(&tmp, dir, prefix);
 	strbuf_addstr(&tmp, base);
 	strbuf_addstr(&tmp, suffix);
 	af->fd = mkostemp(tmp.buf, O_CLOEXEC);
 	if (af->fd < 0) {
-		error("cannot create a temporary file for '%s':", path);
+		af_fail(af, "cannot create a temporary file for '%s':", path);
+		int e = errno;
 		strbuf_release(&tmp);
 		af->tmp_path = af->path = NULL;
+		errno = e;
 		return -1;
 	}
 	/* mkostemp creates 0600; failing to widen that is harmless. */
@@ -203,10 +211,10 @@ static int open_temp(struct atomic_file *af, const char *path, const char *dir, 
 
 int atomic_open_in(struct atomic_file *af, const char *path, const char *tmpdir, mode_t mode)
 {
-	return open_temp(af, path, tmpdir, ".", ".tmpXXXXXX", mode);
+	return open_temp(af, path, tmpdir, ".", ".tmpXXXXXX", mode, 0);
 }
 
-int atomic_open(struct atomic_file *af, const char *path, mode_t mode)
+static int open_for(struct atomic_file *af, const char *path, mode_t mode, int quiet)
 {
 	const char *slash = strrchr(path, '/');
 	char *dir = slash ? xstrndup(path, (size_t)(slash - path + (slash == path))) : xstrdup(".");
@@ -220,37 +228,55 @@ int atomic_open(struct atomic_file *af, const char *path, mode_t mode)
 		strbuf_addch(&prefix, 'a');
 		tmp_owner_tag(&prefix);
 		strbuf_addch(&prefix, '-');
-		ret = open_temp(af, path, atomic_tmpdir, prefix.buf, ".XXXXXX", mode);
+		ret = open_temp(af, path, atomic_tmpdir, prefix.buf, ".XXXXXX", mode, quiet);
 		strbuf_release(&prefix);
 	} else {
-		ret = atomic_open_in(af, path, dir, mode);
+		ret = open_temp(af, path, dir, ".", ".tmpXXXXXX", mode, quiet);
 	}
+	int e = errno;
 	free(dir);
+	errno = e;
 	return ret;
+}
+
+int atomic_open(struct atomic_file *af, const char *path, mode_t mode)
+{
+	return open_for(af, path, mode, 0);
+}
+
+int atomic_open_quiet(struct atomic_file *af, const char *path, mode_t mode)
+{
+	return open_for(af, path, mode, 1);
 }
 
 int atomic_write(struct atomic_file *af, const void *data, size_t len)
 {
 	if (write_all(af->fd, data, len) < 0)
-		return error("cannot write '%s':", af->tmp_path);
+		return af_fail(af, "cannot write '%s':", af->tmp_path);
 	return 0;
 }
 
 static void atomic_free(struct atomic_file *af)
 {
+	int e = errno;
+
 	if (af->fd >= 0)
 		close(af->fd);
 	af->fd = -1;
 	free(af->tmp_path);
 	free(af->path);
 	af->tmp_path = af->path = NULL;
+	errno = e;
 }
 
 void atomic_abort(struct atomic_file *af)
 {
+	int e = errno;
+
 	if (af->tmp_path)
 		unlink(af->tmp_path);
 	atomic_free(af);
+	errno = e;
 }
 
 static int atomic_finish(struct atomic_file *af, int sync)
@@ -259,25 +285,26 @@ static int atomic_finish(struct atomic_file *af, int sync)
 	 * final name; otherwise a crash can leave a complete-looking name with
 	 * empty or partial contents (the ext4 "zero-length file" problem). */
 	if (sync && fsync(af->fd) < 0) {
-		error("cannot sync '%s':", af->tmp_path);
+		af_fail(af, "cannot sync '%s':", af->tmp_path);
 		atomic_abort(af);
 		return -1;
 	}
+	/* close reports a write error a filesystem delayed (NFS does) */
 	if (close(af->fd) < 0) {
 		af->fd = -1;
-		error("cannot write '%s':", af->tmp_path);
+		af_fail(af, "cannot write '%s':", af->tmp_path);
 		atomic_abort(af);
 		return -1;
 	}
 	af->fd = -1;
 	if (rename(af->tmp_path, af->path) < 0) {
-		error("cannot rename '%s' to '%s':", af->tmp_path, af->path);
+		af_fail(af, "cannot rename '%s' to '%s':", af->tmp_path, af->path);
 		atomic_abort(af);
 		return -1;
 	}
 	/* And the rename itself must reach the disk before we report success. */
 	if (sync && fsync_parent_dir(af->path) < 0) {
-		error("cannot sync the directory of '%s':", af->path);
+		af_fail(af, "cannot sync the directory of '%s':", af->path);
 		atomic_free(af);
 		return -1;
 	}
@@ -295,17 +322,27 @@ int atomic_commit_nosync(struct atomic_file *af)
 	return atomic_finish(af, 0);
 }
 
-int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode)
+static int write_whole(const char *path, const void *data, size_t len, mode_t mode, int quiet)
 {
 	struct atomic_file af;
 
-	if (atomic_open(&af, path, mode) < 0)
+	if (open_for(&af, path, mode, quiet) < 0)
 		return -1;
 	if (atomic_write(&af, data, len) < 0) {
 		atomic_abort(&af);
 		return -1;
 	}
 	return atomic_commit(&af);
+}
+
+int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode)
+{
+	return write_whole(path, data, len, mode, 0);
+}
+
+int write_file_atomic_quiet(const char *path, const void *data, size_t len, mode_t mode)
+{
+	return write_whole(path, data, len, mode, 1);
 }
 
 int remove_tree_at(int dirfd, const char *name)

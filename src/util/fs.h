@@ -47,6 +47,7 @@ struct atomic_file {
 	int fd;         /* open descriptor of the temporary file, -1 when closed */
 	char *tmp_path; /* the temporary file's path */
 	char *path;     /* the final path */
+	int quiet;      /* 1: failures are not reported, only errno is set */
 };
 int atomic_open(struct atomic_file *af, const char *path, mode_t mode);
 /*
@@ -59,15 +60,25 @@ int atomic_open(struct atomic_file *af, const char *path, mode_t mode);
 void atomic_set_tmpdir(const char *dir);
 /* Opens the temporary file in `tmpdir` (which must be on path's filesystem). */
 int atomic_open_in(struct atomic_file *af, const char *path, const char *tmpdir, mode_t mode);
+/*
+ * atomic_open for a file that only saves work (a cache the next command can
+ * do without): nothing this af does reports a failure; -1 comes back with
+ * errno set, for the caller's one warning (or none) while the command goes
+ * on to succeed.
+ */
+int atomic_open_quiet(struct atomic_file *af, const char *path, mode_t mode);
 int atomic_write(struct atomic_file *af, const void *data, size_t len);
 /* fsync + rename + fsync of the directory; frees af. Returns 0 or -1 (reported). */
 int atomic_commit(struct atomic_file *af);
 /* Like atomic_commit without any fsync: for caches that may be lost. */
 int atomic_commit_nosync(struct atomic_file *af);
+/* Removes the temporary file and frees af; errno is left as it was. */
 void atomic_abort(struct atomic_file *af);
 
 /* Writes a whole file atomically (atomic_open + write + commit). Reports errors. */
 int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
+/* The same without reporting anything (see atomic_open_quiet); errno set. */
+int write_file_atomic_quiet(const char *path, const void *data, size_t len, mode_t mode);
 
 /* write(2) until done, retrying on EINTR; 0 or -1. */
 int write_all(int fd, const void *buf, size_t len);
