@@ -174,11 +174,26 @@ check_gitignores() {
 	done
 }
 
+# The kind of cache file whose atomic-write temporary $1 is: atomic writes
+# in a project put it in .repro/tmp as a<pid>@<host>-<base>.XXXXXX; the
+# caches' bases are "state", "config.cache" and a run-cache entry's 62 hex
+# digits (no other file repro writes has such a name). Prints nothing else.
+cache_temp() {
+	case "$1" in
+	"$W"/p/.repro/tmp/a*@*-state.??????) echo state ;;
+	"$W"/p/.repro/tmp/a*@*-config.cache.??????) echo config ;;
+	"$W"/p/.repro/tmp/a*@*-*.??????)
+		_b=${1##*-}; _b=${_b%.??????}
+		[ "${#_b}" = 62 ] && [ -z "$(printf %s "$_b" | tr -d 0-9a-f)" ] && echo runs ;;
+	esac
+}
+
 # What a faulted command may fail to write yet succeed: files repro keeps
 # only as a cache of work it can redo (the hash state, the config cache,
 # the run cache, the stage logs), the holder note in .repro/lock, and the
 # scratch files of the probe for reflinks (a failure there means "copy").
 tolerated() {
+	[ -n "$(cache_temp "$1")" ] && return 0
 	case "$1" in
 	"$W"/p/.repro/tmp/probe-*) return 0 ;;
 	"$W"/p/.repro/state | "$W"/p/.repro/.state.tmp* | "$W"/p/.repro/lock) return 0 ;;
@@ -190,6 +205,7 @@ tolerated() {
 
 # Where repro must say it lost the file (the others are silent caches).
 must_warn() {
+	case "$(cache_temp "$1")" in state | runs) return 0 ;; esac
 	case "$1" in
 	"$W"/p/.repro/state | "$W"/p/.repro/.state.tmp* | "$W"/p/.repro/runs* | "$W"/p/.repro/logs*) return 0 ;;
 	esac
