@@ -66,6 +66,8 @@ int cmd_commit(int argc, char **argv, struct project *p)
 		}
 		stage_eval_release(&ev);
 	}
+	if (session_save_lock(&ss, 1) < 0)
+		ret = EXIT_STAGE_FAILED;
 done:
 	free(sel);
 	session_close(&ss);

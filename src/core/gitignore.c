@@ -42,6 +42,39 @@ static int has_line(const struct strbuf *sb, const struct strbuf *line)
 	return 0;
 }
 
+/*
+ * Puts line (with its newline) before the first anchored line ("/...")
+ * that sorts after it, else at the end. Stages finish in any order, and
+ * their outs' lines must come out the same whatever it was: inserting each
+ * this way gives one result for any order of arrival (the new lines in
+ * sorted order among themselves, each before the same existing line).
+ */
+static void insert_line(struct strbuf *sb, const struct strbuf *line)
+{
+	size_t at = sb->len;
+
+	for (size_t l = 0; l < sb->len;) {
+		const char *nl = memchr(sb->buf + l, '\n', sb->len - l);
+		size_t n = nl ? (size_t)(nl - (sb->buf + l)) : sb->len - l;
+		if (n && sb->buf[l] == '/') {
+			size_t k = n < line->len ? n : line->len;
+			int c = memcmp(sb->buf + l, line->buf, k);
+			if (c > 0 || (c == 0 && n > line->len)) {
+				at = l;
+				break;
+			}
+		}
+		l += n + 1;
+	}
+	struct strbuf out = STRBUF_INIT;
+	strbuf_add(&out, sb->buf, at);
+	strbuf_addbuf(&out, line);
+	strbuf_addch(&out, '\n');
+	strbuf_add(&out, sb->buf + at, sb->len - at);
+	strbuf_release(sb);
+	*sb = out;
+}
+
 int gitignore_add(const char *path)
 {
 	const char *slash = strrchr(path, '/');
@@ -68,7 +101,7 @@ int gitignore_add(const char *path)
 		goto done;
 	if (sb.len && sb.buf[sb.len - 1] != '\n')
 		strbuf_addch(&sb, '\n');
-	strbuf_addf(&sb, "%s\n", line.buf);
+	insert_line(&sb, &line);
 	ret = write_file_atomic(gi, sb.buf, sb.len, 0644);
 done:
 	strbuf_release(&sb);

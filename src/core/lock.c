@@ -51,8 +51,8 @@ void lock_release(struct lock *l)
 	for (size_t i = 0; i < l->n; i++)
 		lock_stage_release(&l->stages[i]);
 	free(l->stages);
-	l->stages = NULL;
-	l->n = 0;
+	free(l->byname);
+	memset(l, 0, sizeof(*l));
 }
 
 static void copy_entries(struct lock_entry **dst, size_t *nd, const struct lock_entry *src, size_t n)
@@ -81,11 +81,50 @@ void lock_stage_copy(struct lock_stage *dst, const struct lock_stage *src)
 	copy_entries(&dst->outs, &dst->nouts, src->outs, src->nouts);
 }
 
+/* FNV-1a: names are short, and nothing here is hostile enough to need more */
+static size_t name_hash(const char *name)
+{
+	size_t h = 1469598103934665603u;
+
+	for (const unsigned char *c = (const unsigned char *)name; *c; c++)
+		h = (h ^ *c) * 1099511628211u;
+	return h;
+}
+
+static void byname_insert(struct lock *l, size_t i)
+{
+	size_t m = l->nbyname - 1, h = name_hash(l->stages[i].name) & m;
+
+	while (l->byname[h])
+		h = (h + 1) & m;
+	l->byname[h] = i + 1;
+}
+
+static void byname_rebuild(struct lock *l)
+{
+	size_t size = 16;
+
+	while (size < 2 * (l->n + 1))
+		size *= 2;
+	free(l->byname);
+	l->byname = xcalloc(size, sizeof(*l->byname));
+	l->nbyname = size;
+	for (size_t i = 0; i < l->n; i++)
+		byname_insert(l, i);
+}
+
 struct lock_stage *lock_find(const struct lock *l, const char *name)
 {
-	for (size_t i = 0; i < l->n; i++)
-		if (!strcmp(l->stages[i].name, name))
-			return &l->stages[i];
+	if (!l->nbyname) {
+		for (size_t i = 0; i < l->n; i++)
+			if (!strcmp(l->stages[i].name, name))
+				return &l->stages[i];
+		return NULL;
+	}
+	size_t m = l->nbyname - 1;
+	for (size_t h = name_hash(name) & m; l->byname[h]; h = (h + 1) & m)
+		if (!strcmp(l->stages[l->byname[h] - 1].name, name))
+			return &l->stages[l->byname[h] - 1];
 	return NULL;
 }
 
@@ -97,8 +136,12 @@ void lock_put(struct lock *l, struct lock_stage *s)
 		lock_stage_release(old);
 		*old = *s;
 	} else {
-		l->stages = xrealloc(l->stages, (l->n + 1) * sizeof(*l->stages));
+		ARRAY_GROW(l->stages, l->alloc, l->n + 1);
 		l->stages[l->n++] = *s;
+		if (2 * l->n >= l->nbyname)
+			byname_rebuild(l);
+		else
+			byname_insert(l, l->n - 1);
 	}
 	memset(s, 0, sizeof(*s));
 }
@@ -113,6 +156,7 @@ void lock_remove(struct lock *l, const char *name)
 	size_t i = (size_t)(s - l->stages);
 	memmove(s, s + 1, (l->n - i - 1) * sizeof(*s));
 	l->n--;
+	byname_rebuild(l); /* indices after i moved */
 }
 
 struct lock_entry *lock_entry_find(struct lock_entry *e, size_t n, const char *path)

@@ -59,6 +59,11 @@ struct lock_stage {
 struct lock {
 	struct lock_stage *stages;
 	size_t n;
+	size_t alloc;      /* slots allocated in stages */
+	/* stage index + 1 by name (open addressing), so that lock_find costs
+	 * the same in a lock of 10,000 stages as in one of 10; 0 is empty */
+	size_t *byname;
+	size_t nbyname;    /* slots in byname: a power of two above 2 n, or 0 */
 };
 
 /*

@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/addfile.h"
 #include "core/evaluate.h"
@@ -49,8 +50,32 @@ fail:
 	return -1;
 }
 
+static long long monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+int session_save_lock(struct session *s, int force)
+{
+	long long now = monotonic_ns();
+
+	if (!s->lock_dirty)
+		return 0;
+	if (!force && s->lock_written_ns && now - s->lock_written_ns < LOCK_SAVE_INTERVAL_MS * 1000000LL)
+		return 0;
+	if (lock_write(&s->lock, &s->pipeline, s->pipeline.lock_file) < 0)
+		return -1;
+	s->lock_dirty = 0;
+	s->lock_written_ns = now;
+	return 0;
+}
+
 void session_close(struct session *s)
 {
+	(void)session_save_lock(s, 1);
 	if (s->state) {
 		state_save(s->state);
 		state_free(s->state);

@@ -26,6 +26,8 @@ struct session {
 	struct hasher hasher;      /* hashing through state, over all cores */
 	struct params_cache params;/* params files read so far */
 	struct eval_ctx *eval;     /* for stage_evaluate (points into this session) */
+	int lock_dirty;            /* lock holds entries not yet written to its file */
+	long long lock_written_ns; /* CLOCK_MONOTONIC of the last write, 0 before */
 };
 
 /*
@@ -35,7 +37,21 @@ struct session {
  * a missing stages file is an empty pipeline. Returns 0 or -1 (reported).
  */
 int session_open(struct session *s, struct project *p, const char *stages_file, int missing_ok);
-/* Saves the state file and frees everything. */
+/*
+ * Writes the lock when it holds unwritten entries and `force` is set or
+ * LOCK_SAVE_INTERVAL_MS have passed since the last write. Recording a stage
+ * writes through here, so a pipeline of thousands of short stages rewrites
+ * its lock a few times a second rather than once per stage (each write is
+ * the whole file, fsynced). A stage recorded but not yet written when repro
+ * is killed is safe: its outs are in the cache and its run-cache entry is
+ * written first, so the next run restores it without running it. Returns
+ * 0 or -1 (reported).
+ */
+#define LOCK_SAVE_INTERVAL_MS 250
+int session_save_lock(struct session *s, int force);
+/* Writes a lock left unwritten (reporting a failure), saves the state
+ * file and frees everything. Commands that can still fail call
+ * session_save_lock(s, 1) first, to choose their exit status. */
 void session_close(struct session *s);
 /*
  * Resolves stage names given on the command line into a newly allocated

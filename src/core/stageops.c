@@ -109,7 +109,8 @@ int stage_record(struct session *ss, struct stage_eval *ev, struct lock_entry *o
 	}
 	lock_put(&ss->lock, &entry);
 	ev->locked = lock_find(&ss->lock, ev->stage->name);
-	return lock_write(&ss->lock, &ss->pipeline, ss->pipeline.lock_file);
+	ss->lock_dirty = 1;
+	return session_save_lock(ss, 0);
 }
 
 int stage_runcache_lookup(struct session *ss, const struct stage_eval *ev, struct lock_entry **outs, size_t *n)

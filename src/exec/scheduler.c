@@ -584,6 +584,8 @@ int run_stages(struct session *ss, const struct run_options *opts, const unsigne
 		if (sc.ex.ops->wait(&sc.ex, 100, &done) > 0)
 			job_ended(&sc, done);
 	}
+	/* every stage recorded so far, also when interrupted or failing */
+	int unsaved = session_save_lock(ss, 1) < 0;
 	summary(&sc);
 	progress_done(&sc.progress);
 	ss->hasher.progress = NULL;
@@ -603,5 +605,5 @@ int run_stages(struct session *ss, const struct run_options *opts, const unsigne
 	free(exe);
 	if (interrupted)
 		return 130;
-	return sc.nfailed || sc.nselected > sc.ndone ? 1 : 0;
+	return unsaved || sc.nfailed || sc.nselected > sc.ndone ? 1 : 0;
 }

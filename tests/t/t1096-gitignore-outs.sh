@@ -34,7 +34,7 @@ test_expect_success 'after a run git sees the lock and the cache: false out, not
 	?? stages.lock
 	EOF
 	test_cmp expect out &&
-	printf "/own-line\n/odd \\\\*name.bin\n/metrics.json\n" >expect && test_cmp expect .gitignore &&
+	printf "/metrics.json\n/odd \\\\*name.bin\n/own-line\n" >expect && test_cmp expect .gitignore &&
 	echo /model.bin >expect && test_cmp expect models/.gitignore
 '
 
