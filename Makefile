@@ -16,7 +16,9 @@ BUILD    ?= build
 OPT      ?= -O2 -g
 SAN      ?=
 PROVE    ?= prove
-JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
+# Twice the cores: many test scripts spend their time waiting on servers
+# (Ceph, Slurm, nginx) rather than computing.
+JOBS     ?= $(shell echo $$((2 * $$(nproc 2>/dev/null || echo 1))))
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # libgit2, libcurl and libarchive are not linked but loaded on first use
