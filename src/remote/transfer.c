@@ -34,6 +34,7 @@
 #include "core/cachepriv.h"
 #include "core/workers.h"
 #include "remote/remotepriv.h"
+#include "remote/xworker.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/progress.h"
@@ -47,6 +48,11 @@
 #define RETRY_AFTER_MAX_MS 30000
 #define MAX_REPORTED 10                   /* failures reported one by one */
 #define DRAW_EVERY_MS 100
+/* Bodies from this size get large libcurl buffers: a 1 GB object in 4,000
+ * reads rather than 60,000. Smaller ones keep the defaults, since each
+ * setting costs a fresh allocation per request (a 1 MB upload buffer per
+ * small PUT was an eighth of a small push's time). */
+#define BIG_BODY ((uint64_t)1 << 20)
 
 struct slot {
 	CURL *h;                    /* an easy handle, reused across requests */
@@ -60,11 +66,14 @@ struct engine {
 	struct xop *xs;       /* one per operation */
 	size_t n;
 	CURLM *multi;
+	struct xworkers *xw;  /* file work of GETs and PUTs, or NULL */
 	struct slot *slots;   /* r->jobs of them */
 	size_t next;          /* first operation never started */
 	size_t *wait;         /* operations waiting to be tried again */
 	size_t nwait, await;
 	int running;
+	int ending;           /* requests over whose end the workers have not run yet */
+	size_t prepared;      /* uploads before this index were prepared ahead */
 	int fatal;            /* credentials refused: start nothing more */
 	size_t ndone, nfailed, nreported;
 	uint64_t bytes;       /* transferred so far (atomic: threads add to it) */
@@ -181,6 +190,8 @@ static void conclude(struct engine *e, struct xop *x, enum xresult res)
 	strbuf_release(&x->body);
 	strbuf_release(&x->token);
 	strbuf_release(&x->reason);
+	free(x->cerr);
+	x->cerr = NULL;
 }
 
 /* Backoff before attempt k (1-based): 250 ms doubling up to 8 s, +-25%. */
@@ -211,7 +222,7 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *ud)
 			return 0;
 	}
 	if (x->op->type == ROP_GET && (x->http == 200 || x->http == 206)) {
-		if (xop_sink_write(x, data, n) < 0)
+		if (xw_put(x->xw, x, data, n) < 0)
 			return 0;
 		__atomic_add_fetch(x->bytes, n, __ATOMIC_RELAXED);
 		return n;
@@ -233,7 +244,7 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *ud)
 static size_t on_read(char *buf, size_t size, size_t nmemb, void *ud)
 {
 	struct xop *x = ud;
-	ssize_t k = xop_source_read(x, buf, size * nmemb);
+	ssize_t k = xw_take(x->xw, x, buf, size * nmemb);
 
 	if (k < 0)
 		return CURL_READFUNC_ABORT;
@@ -247,7 +258,7 @@ static int on_seek(void *ud, curl_off_t offset, int origin)
 
 	if (offset != 0 || origin != SEEK_SET)
 		return CURL_SEEKFUNC_CANTSEEK;
-	return xop_source_open(x) < 0 ? CURL_SEEKFUNC_FAIL : CURL_SEEKFUNC_OK;
+	return xw_rewind(x->xw, x) < 0 ? CURL_SEEKFUNC_FAIL : CURL_SEEKFUNC_OK;
 }
 
 /* --- classification ------------------------------------------------------ */
@@ -312,7 +323,6 @@ static enum xresult classify(struct engine *e, struct xop *x, CURLcode cc, const
 		xop_reason(x, "%s", errbuf[0] ? errbuf : curl_easy_strerror(cc));
 		return transient_curl(cc) ? XR_RETRY : XR_FAIL;
 	}
-	curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &x->http);
 	if (r->kind->classify && (kr = r->kind->classify(r, x)) != XR_DEFAULT)
 		return kr;
 	long s = x->http;
@@ -344,7 +354,7 @@ static enum xresult classify(struct engine *e, struct xop *x, CURLcode cc, const
 		return XR_OK;
 	}
 	case ROP_GET:
-		return xop_sink_finish(r, x);
+		return x->wres; /* the worker's check of the whole body */
 	case ROP_LIST:
 		return r->kind->list_page(r, x);
 	default:
@@ -374,9 +384,10 @@ static void common_options(struct engine *e, struct slot *s, struct xop *x)
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
-	/* large buffers: a 1 GB object in 4,000 writes rather than 60,000 */
-	curl_easy_setopt(h, CURLOPT_BUFFERSIZE, 256L << 10);
-	curl_easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, 1L << 20);
+	if (x->op->size >= BIG_BODY) {
+		curl_easy_setopt(h, CURLOPT_BUFFERSIZE, 256L << 10);
+		curl_easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, 1L << 20);
+	}
 	if (r->net) {
 		if (r->net->resolve)
 			curl_easy_setopt(h, CURLOPT_RESOLVE, r->net->resolve);
@@ -436,8 +447,19 @@ static void start(struct engine *e, struct xop *x)
 	x->started = 0;
 	x->http = 0;
 	x->resume_from = 0;
+	if (x->op->type == ROP_GET) {
+		/* no worker has it now (an upload may be being prepared) */
+		x->asked = 0;
+		x->wfailed = 0;
+		x->wres = XR_FAIL;
+	}
 	strbuf_reset(&x->body);
-	if (x->op->type == ROP_GET && x->fd < 0) {
+	/* the destination is only opened here when an earlier download left
+	 * something to resume; else its worker creates it with the first bytes */
+	struct stat st;
+	if (x->op->type == ROP_GET && x->fd < 0)
+		x->got = 0;
+	if (x->op->type == ROP_GET && x->fd < 0 && stat(x->op->local, &st) == 0 && st.st_size > 0) {
 		if (xop_sink_open(e->r, x, 1) < 0) {
 			settle(e, x, XR_FAIL, 0);
 			return;
@@ -449,7 +471,7 @@ static void start(struct engine *e, struct xop *x)
 			return;
 		}
 	}
-	if (x->op->type == ROP_PUT && x->phase <= 0 && xop_source_open(x) < 0) {
+	if (x->op->type == ROP_PUT && x->phase <= 0 && xw_ready(e->xw, x) < 0) {
 		settle(e, x, XR_FAIL, 0);
 		return;
 	}
@@ -511,18 +533,11 @@ static void settle(struct engine *e, struct xop *x, enum xresult res, long retry
 	conclude(e, x, res);
 }
 
-static void finished(struct engine *e, CURLMsg *m)
+/* What x's finished request comes to, once no worker has it. */
+static enum xresult judge(struct engine *e, struct xop *x)
 {
-	struct slot *s;
-	struct xop *x;
-	curl_off_t ra = 0;
+	enum xresult res = classify(e, x, x->cc, x->cerr ? x->cerr : "");
 
-	curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&s);
-	x = s->x;
-	enum xresult res = classify(e, x, m->data.result, s->err);
-	if (res == XR_RETRY)
-		curl_easy_getinfo(s->h, CURLINFO_RETRY_AFTER, &ra);
-	release_slot(e, s);
 	if (res == XR_AGAIN && x->op->type == ROP_GET && x->no_resume)
 		xop_sink_close(x);
 	if (res == XR_RETRY && x->op->type == ROP_GET && x->fd >= 0) {
@@ -535,7 +550,45 @@ static void finished(struct engine *e, CURLMsg *m)
 		if (!x->got)
 			unlink(x->op->local);
 	}
-	settle(e, x, res, (long)ra);
+	return res;
+}
+
+static void finished(struct engine *e, CURLMsg *m)
+{
+	struct slot *s;
+	struct xop *x;
+	curl_off_t ra = 0;
+
+	curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&s);
+	x = s->x;
+	x->cc = m->data.result;
+	free(x->cerr);
+	x->cerr = s->err[0] ? xstrdup(s->err) : NULL;
+	curl_easy_getinfo(s->h, CURLINFO_RESPONSE_CODE, &x->http);
+	curl_easy_getinfo(s->h, CURLINFO_RETRY_AFTER, &ra);
+	x->retry_after = (long)ra;
+	/* a download's last bytes and its check, an upload's close, happen on
+	 * its worker: the outcome is judged when that is done (collect) */
+	int verify = x->op->type == ROP_GET && x->cc == CURLE_OK && x->http / 100 == 2;
+	if ((x->op->type == ROP_GET || x->op->type == ROP_PUT) && xw_end(e->xw, x, verify)) {
+		release_slot(e, s);
+		e->ending++;
+		return;
+	}
+	enum xresult res = judge(e, x);
+	release_slot(e, s);
+	settle(e, x, res, x->retry_after);
+}
+
+/* Judges the requests whose ends the workers have run. */
+static void collect(struct engine *e)
+{
+	struct xop *x;
+
+	while (e->xw && (x = xw_next_done(e->xw))) {
+		e->ending--;
+		settle(e, x, judge(e, x), x->retry_after);
+	}
 }
 
 /* Index in e->wait of an operation due now, or -1; *next_ms gets the
@@ -564,14 +617,22 @@ static void drain(struct engine *e)
 		conclude(e, x, XR_FATAL);
 	}
 	e->nwait = 0;
-	for (; e->next < e->n; e->next++)
+	for (; e->next < e->n; e->next++) {
+		if (e->xw && e->xs[e->next].op->type == ROP_PUT)
+			xw_quiesce(e->xw, &e->xs[e->next]); /* it may have been prepared */
 		conclude(e, &e->xs[e->next], XR_FATAL);
+	}
 }
 
 static void fill(struct engine *e)
 {
 	int64_t next;
 
+	/* the next uploads' sources are opened and read meanwhile */
+	size_t ahead = e->next + (size_t)e->r->jobs;
+	for (; e->xw && !e->fatal && e->prepared < e->n && e->prepared < ahead; e->prepared++)
+		if (e->prepared >= e->next && e->xs[e->prepared].op->type == ROP_PUT)
+			xw_prepare(e->xw, &e->xs[e->prepared]);
 	while (!e->fatal && e->running < e->r->jobs) {
 		long w = due_now(e, now_ms(), &next);
 		if (w >= 0) {
@@ -588,9 +649,25 @@ static void fill(struct engine *e)
 		drain(e);
 }
 
+/* Waits for the sockets, the next retry due or a worker's end, up to 100 ms. */
+static void wait_some(struct engine *e)
+{
+	int64_t next;
+
+	due_now(e, now_ms(), &next);
+	int64_t d = e->nwait ? next - now_ms() : 100;
+	int ms = (int)(d < 0 ? 0 : d > 100 ? 100 : d);
+	if (e->xw)
+		xw_poll(e->xw, ms);
+	else if (e->running)
+		curl_multi_poll(e->multi, NULL, 0, ms, NULL);
+	else if (ms > 0)
+		usleep((useconds_t)ms * 1000);
+}
+
 static int run_multi(struct engine *e)
 {
-	int still;
+	int still = 0, nw = workers_count(0);
 	CURLMsg *m;
 
 	e->multi = curl_multi_init();
@@ -598,32 +675,35 @@ static int run_multi(struct engine *e)
 	curl_multi_setopt(e->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)e->r->jobs);
 	curl_multi_setopt(e->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)e->r->jobs);
 	curl_multi_setopt(e->multi, CURLMOPT_MAXCONNECTS, (long)e->r->jobs);
+	for (size_t i = 0; i < e->n && !e->xw; i++)
+		if (e->xs[i].op->type == ROP_GET || e->xs[i].op->type == ROP_PUT)
+			e->xw = xw_start(e->r, nw, e->multi);
+	for (size_t i = 0; i < e->n; i++) {
+		e->xs[i].xw = e->xw;
+		e->xs[i].worker = (int)(i % (size_t)nw);
+	}
 	for (;;) {
+		int any = 0;
+		collect(e);
 		fill(e);
-		if (!e->running) {
-			int64_t next;
-			if (!e->nwait)
-				break;
-			due_now(e, now_ms(), &next);
-			int64_t d = next - now_ms();
-			if (d > 0)
-				usleep((useconds_t)(d > 100 ? 100 : d) * 1000);
-			draw(e, 0);
-			continue;
+		if (!e->running && !e->ending && !e->nwait)
+			break;
+		if (e->running) {
+			int q;
+			curl_multi_perform(e->multi, &still);
+			while ((m = curl_multi_info_read(e->multi, &q)))
+				if (m->msg == CURLMSG_DONE) {
+					finished(e, m);
+					any = 1;
+				}
 		}
-		curl_multi_perform(e->multi, &still);
-		int q;
-		while ((m = curl_multi_info_read(e->multi, &q)))
-			if (m->msg == CURLMSG_DONE)
-				finished(e, m);
-		if (e->running && still) {
-			int64_t next;
-			due_now(e, now_ms(), &next);
-			int64_t d = e->nwait ? next - now_ms() : 100;
-			curl_multi_poll(e->multi, NULL, 0, (int)(d < 0 ? 0 : d > 100 ? 100 : d), NULL);
-		}
+		/* after a request ended, start the next before waiting */
+		if (!any && (!e->running || still))
+			wait_some(e);
 		draw(e, 0);
 	}
+	if (e->xw)
+		xw_stop(e->xw);
 	for (int i = 0; i < e->r->jobs; i++)
 		if (e->slots[i].h)
 			curl_easy_cleanup(e->slots[i].h);
