@@ -283,6 +283,8 @@ int cache_batch_commit(struct cache_batch *b)
 				ret = rename_one(b, i, made);
 	if (!ret)
 		ret = sync_renames(b);
+	for (size_t i = 0; i < b->n && !ret; i++)
+		fresh_add(b->c->fresh, b->e[i].id);
 	batch_free(b, 1);
 	return ret;
 }

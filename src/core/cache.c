@@ -79,6 +79,7 @@ int cache_init(struct cache *c, const char *dir, const char *tmp, const char *li
 	c->own = xcalloc(1, sizeof(*c->own));
 	pthread_mutex_init(&c->own->lock, NULL);
 	c->own->fd = -1;
+	c->fresh = fresh_new();
 	if (!(c->dir_real = realpath(dir, NULL))) {
 		error("cannot resolve '%s':", dir);
 		cache_release(c);
@@ -95,6 +96,7 @@ void cache_release(struct cache *c)
 		close(c->tmpfd);
 	if (c->own)
 		tmpdir_free(c->own);
+	fresh_free(c->fresh);
 	free(c->dir);
 	free(c->tmp);
 	free(c->dir_real);

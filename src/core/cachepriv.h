@@ -65,6 +65,20 @@ struct cache_tmpdir {
 	unsigned char made[TMP_FANOUT]; /* subdirectory i exists (set under lock) */
 };
 
+/*
+ * The objects this process committed to the cache through batches, each
+ * hashed on its way in: a checkout copies them without hashing them again.
+ * Thread-safe; f may be NULL (then nothing is fresh).
+ */
+struct cache_fresh *fresh_new(void);
+void fresh_free(struct cache_fresh *f);
+void fresh_add(struct cache_fresh *f, const char *id);
+int fresh_has(struct cache_fresh *f, const char *id);
+/* Takes the copy offered for id (cache_offer_copy): an allocated path the
+ * caller renames or removes, or NULL. */
+char *fresh_take_copy(struct cache_fresh *f, const char *id);
+void fresh_offer_copy(struct cache_fresh *f, const char *id, const char *path);
+
 /* cache_tmp_create without the report (errno set), for worker threads. */
 int tmp_create_quiet(struct cache *c, char **name);
 /* Removes this process's temporary directory (at cache_release). */

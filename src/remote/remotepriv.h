@@ -47,6 +47,9 @@ struct xop {
 	uint64_t flushed;         /* bytes handed to the kernel's writeback so far */
 	uint64_t resume_from;     /* the request asked for bytes from here (Range), else 0 */
 	int no_resume;            /* a resumed download failed verification: start over */
+	int twin_fd;              /* open op->twin, or -1 */
+	int direct;               /* fd is in O_DIRECT mode now */
+	int no_direct;            /* O_DIRECT does not work for this destination */
 	/* PUT: the source, hashed as it is sent */
 	int src;                  /* open source file, or -1 */
 	struct hash_stream shs;   /* SHA-256 of the bytes sent */

@@ -540,16 +540,8 @@ static enum xresult judge(struct engine *e, struct xop *x)
 
 	if (res == XR_AGAIN && x->op->type == ROP_GET && x->no_resume)
 		xop_sink_close(x);
-	if (res == XR_RETRY && x->op->type == ROP_GET && x->fd >= 0) {
-		/* keep what arrived: the next attempt resumes after it */
-		close(x->fd);
-		x->fd = -1;
-		if (x->hashing)
-			hash_stream_abort(&x->hs);
-		x->hashing = 0;
-		if (!x->got)
-			unlink(x->op->local);
-	}
+	if (res == XR_RETRY && x->op->type == ROP_GET)
+		xop_sink_close(x); /* keeps what arrived: the next attempt resumes after it */
 	return res;
 }
 
@@ -794,7 +786,8 @@ int remote_run(struct remote *r, struct rop *ops, size_t n, const struct rrun_op
 	e.xs = xcalloc(n, sizeof(*e.xs));
 	for (size_t i = 0; i < n; i++) {
 		e.xs[i].op = &ops[i];
-		e.xs[i].fd = e.xs[i].src = -1;
+		e.xs[i].fd = e.xs[i].src = e.xs[i].twin_fd = -1;
+		ops[i].twin_ok = 0;
 		e.xs[i].bytes = &e.bytes;
 		ops[i].status = ROP_PENDING;
 		e.total_bytes += ops[i].size;

@@ -23,6 +23,17 @@
  * writes while the network is still sending and the final sync of the
  * batch has little left to wait for. */
 #define WRITEBACK_EVERY ((uint64_t)8 << 20)
+/*
+ * Whole aligned blocks of a large download bypass the page cache (O_DIRECT):
+ * the data has to reach the disk before the object may enter the cache
+ * anyway, and on the machine this was measured on, writing 1 GB into fresh
+ * page cache cost 1.5-3.5 s of CPU (pages new to the guest are expensive)
+ * against 0.35 s with O_DIRECT. The rest (small objects, a tail, an
+ * unaligned resume) goes through the cache; so does everything on a
+ * filesystem without O_DIRECT.
+ */
+#define DIRECT_ALIGN 4096
+#define DIRECT_MIN ((size_t)256 << 10)
 
 void xop_reason(struct xop *x, const char *fmt, ...)
 {
@@ -32,6 +43,25 @@ void xop_reason(struct xop *x, const char *fmt, ...)
 	va_start(ap, fmt);
 	strbuf_vaddf(&x->reason, fmt, ap);
 	va_end(ap);
+}
+
+/* The twin (rop.twin) is written only by a download that starts from its
+ * first byte: a resumed one has no copy of the part it did not receive. */
+static void twin_drop(struct xop *x)
+{
+	if (x->twin_fd >= 0)
+		close(x->twin_fd);
+	x->twin_fd = -1;
+	if (x->op->twin)
+		unlink(x->op->twin);
+	x->op->twin_ok = 0;
+}
+
+static void twin_start(struct xop *x)
+{
+	twin_drop(x);
+	if (x->op->twin)
+		x->twin_fd = open(x->op->twin, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
 }
 
 static void sink_reset(struct xop *x)
@@ -79,9 +109,12 @@ int xop_sink_open(struct remote *r, struct xop *x, int resume)
 		x->fd = -1;
 		return -1;
 	}
+	x->direct = 0;
 	if (st.st_size > 0 && resume && !x->no_resume && (!x->op->size || (uint64_t)st.st_size <= x->op->size) &&
-	    sink_rehash(x) == 0)
+	    sink_rehash(x) == 0) {
+		twin_drop(x);
 		return 0;
+	}
 	if (st.st_size > 0 && (ftruncate(x->fd, 0) < 0 || lseek(x->fd, 0, SEEK_SET) < 0)) {
 		xop_reason(x, "cannot truncate '%s': %s", path, strerror(errno));
 		close(x->fd);
@@ -89,18 +122,50 @@ int xop_sink_open(struct remote *r, struct xop *x, int resume)
 		return -1;
 	}
 	x->no_resume = 0;
+	x->direct = 0;
 	sink_reset(x);
+	twin_start(x);
+	return 0;
+}
+
+/* Turns O_DIRECT on or off for the destination; -1 when it cannot be. */
+static int set_direct(struct xop *x, int on)
+{
+	int fl = fcntl(x->fd, F_GETFL);
+
+	if (fl < 0 || fcntl(x->fd, F_SETFL, on ? fl | O_DIRECT : fl & ~O_DIRECT) < 0)
+		return -1;
+	x->direct = on;
 	return 0;
 }
 
 int xop_sink_write(struct xop *x, const void *data, size_t len)
 {
-	if (write_all(x->fd, data, len) < 0) {
+	int direct = !x->no_direct && len >= DIRECT_MIN && len % DIRECT_ALIGN == 0 &&
+		     x->got % DIRECT_ALIGN == 0 && (uintptr_t)data % DIRECT_ALIGN == 0;
+	int ok;
+
+	if (direct != x->direct && set_direct(x, direct) < 0) {
+		x->no_direct = 1;
+		direct = 0;
+	}
+	ok = write_all(x->fd, data, len) == 0;
+	if (!ok && direct && errno == EINVAL) {
+		/* the filesystem takes O_DIRECT opens but not these writes */
+		x->no_direct = 1;
+		ok = set_direct(x, 0) == 0 && lseek(x->fd, (off_t)x->got, SEEK_SET) >= 0 &&
+		     write_all(x->fd, data, len) == 0;
+	}
+	if (!ok) {
 		xop_reason(x, "cannot write '%s': %s", x->op->local, strerror(errno));
 		return -1;
 	}
 	hash_stream_update(&x->hs, data, len);
 	x->got += len;
+	if (x->twin_fd >= 0 && write_all(x->twin_fd, data, len) < 0)
+		twin_drop(x); /* only a shortcut for the checkout: no error */
+	if (x->direct)
+		x->flushed = x->got; /* nothing of it waits in the page cache */
 	if (x->got - x->flushed >= WRITEBACK_EVERY) {
 		sync_file_range(x->fd, (off_t)x->flushed, (off_t)(x->got - x->flushed), SYNC_FILE_RANGE_WRITE);
 		x->flushed = x->got;
@@ -116,6 +181,7 @@ int xop_sink_restart(struct xop *x)
 		return -1;
 	}
 	sink_reset(x);
+	twin_start(x);
 	return 0;
 }
 
@@ -131,6 +197,7 @@ void xop_sink_close(struct xop *x)
 	x->hashing = 0;
 	if (!x->got)
 		unlink(x->op->local);
+	twin_drop(x);
 }
 
 enum xresult xop_sink_finish(struct remote *r, struct xop *x)
@@ -139,13 +206,16 @@ enum xresult xop_sink_finish(struct remote *r, struct xop *x)
 	struct rop *op = x->op;
 
 	(void)r;
-	if (x->got > x->flushed)
+	/* the tail of a large file to the disk now; small ones are left to the
+	 * batch's syncfs, which writes them all in one pass */
+	if (x->got > x->flushed && x->got >= WRITEBACK_EVERY)
 		sync_file_range(x->fd, (off_t)x->flushed, 0, SYNC_FILE_RANGE_WRITE);
 	if (close(x->fd) < 0) {
 		x->fd = -1;
 		xop_reason(x, "cannot write '%s': %s", op->local, strerror(errno));
 		hash_stream_abort(&x->hs);
 		x->hashing = 0;
+		twin_drop(x);
 		return XR_FAIL;
 	}
 	x->fd = -1;
@@ -160,7 +230,16 @@ enum xresult xop_sink_finish(struct remote *r, struct xop *x)
 				   op->size);
 		unlink(op->local);
 		x->no_resume = 1;
+		twin_drop(x);
 		return XR_RETRY;
+	}
+	if (x->twin_fd >= 0) {
+		int bad = close(x->twin_fd) < 0;
+		x->twin_fd = -1;
+		if (bad)
+			twin_drop(x);
+		else
+			op->twin_ok = 1;
 	}
 	return XR_OK;
 }

@@ -17,13 +17,15 @@
 #define XW_AHEAD 2                   /* chunks an upload keeps read ahead */
 #define XW_LIMIT ((size_t)64 << 20)  /* download bytes not yet written before on_write waits */
 #define XW_SPARE 64                  /* full-size chunks kept for reuse */
+#define XW_ALIGN 4096                /* of full-size chunks' data */
 
 struct xchunk {
 	struct xchunk *next;  /* the operation's next chunk, or the next spare */
 	size_t len;           /* bytes held */
 	size_t cap;           /* bytes it can hold */
 	int failed;           /* PUT: reading it failed (the reason is the operation's) */
-	char data[];
+	char *data;           /* full-size chunks: page-aligned, so they can be written
+			       * with O_DIRECT (xopio.c); else right after the struct */
 };
 
 enum xtask_kind {
@@ -64,6 +66,13 @@ struct xworkers {
 	int nspare;
 };
 
+static void chunk_release(struct xchunk *c)
+{
+	if (c->data != (char *)(c + 1))
+		free(c->data);
+	free(c);
+}
+
 /* --- with the lock held --------------------------------------------------- */
 
 static struct xchunk *chunk_new(struct xworkers *w, size_t cap)
@@ -74,8 +83,13 @@ static struct xchunk *chunk_new(struct xworkers *w, size_t cap)
 		c = w->spare;
 		w->spare = c->next;
 		w->nspare--;
+	} else if (cap == XW_CHUNK) {
+		c = xmalloc(sizeof(*c));
+		if (posix_memalign((void **)&c->data, XW_ALIGN, cap))
+			die_oom();
 	} else {
 		c = xmalloc(sizeof(*c) + cap);
+		c->data = (char *)(c + 1);
 	}
 	c->next = NULL;
 	c->len = 0;
@@ -91,7 +105,7 @@ static void chunk_free(struct xworkers *w, struct xchunk *c)
 		w->spare = c;
 		w->nspare++;
 	} else {
-		free(c);
+		chunk_release(c);
 	}
 }
 
@@ -200,7 +214,7 @@ static void run_task(struct xworkers *w, struct xtask *t)
 		} else if (x->op->size) {
 			size_t cap = x->op->size < XW_FIRST ? (size_t)x->op->size : XW_FIRST;
 			t->c = xmalloc(sizeof(*t->c) + cap);
-			*t->c = (struct xchunk){ .cap = cap };
+			*t->c = (struct xchunk){ .cap = cap, .data = (char *)(t->c + 1) };
 			read_chunk(x, t->c);
 		}
 		break;
@@ -320,7 +334,7 @@ void xw_stop(struct xworkers *w)
 	while (w->spare) {
 		struct xchunk *c = w->spare;
 		w->spare = c->next;
-		free(c);
+		chunk_release(c);
 	}
 	pthread_cond_destroy(&w->main);
 	pthread_mutex_destroy(&w->lock);
