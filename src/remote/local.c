@@ -108,6 +108,12 @@ static enum xresult do_get(struct xop *x, const char *path)
 		reason(x, "open", path);
 		return XR_FAIL;
 	}
+	/* a resumed download goes on after what it holds (verified at the end) */
+	if (x->got && lseek(fd, (off_t)x->got, SEEK_SET) < 0) {
+		reason(x, "read", path);
+		close(fd);
+		return XR_FAIL;
+	}
 	/* page-aligned, so that whole blocks can skip the page cache (xopio.c) */
 	if (posix_memalign((void **)&buf, 4096, COPY_BLOCK))
 		die_oom();

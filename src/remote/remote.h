@@ -100,6 +100,8 @@ struct rop {
 					  * (owned by the caller): kept only with the whole verified
 					  * content, see twin_ok */
 	int twin_ok;                     /* GET: twin holds exactly the verified content */
+	uint64_t resumed;                /* GET: bytes an interrupted download had left in `local`,
+					  * verified with the rest instead of transferred again */
 	enum rop_status status;          /* the outcome, set by remote_run */
 	int64_t mtime;                   /* HEAD: the key's modification time (s), 0 if unknown */
 };

@@ -16,9 +16,9 @@
  *
  * Downloads are written to their destination while being hashed; the
  * destination is named after the object, so a download cut short (by a
- * reset, or by the process being killed) is resumed with a Range request
- * by the next attempt or the next run, and its first part is re-hashed
- * rather than fetched again. A download is only reported done once its
+ * reset, or by the process being killed) is resumed by the next attempt or
+ * the next run (a Range request, or reading a directory remote's file from
+ * there), and its first part is re-hashed rather than fetched again. A download is only reported done once its
  * whole content hashes to the expected id; otherwise it is deleted.
  */
 #include <errno.h>
@@ -176,8 +176,13 @@ static void conclude(struct engine *e, struct xop *x, enum xresult res)
 	if (e->o->verbose && op->status == ROP_OK && (op->type == ROP_GET || op->type == ROP_PUT ||
 						      op->type == ROP_DELETE)) {
 		struct strbuf sb = STRBUF_INIT;
-		strbuf_addf(&sb, "%s %s", op->type == ROP_GET ? "downloaded" :
-			    op->type == ROP_PUT ? "uploaded" : "deleted", op->key);
+		if (op->type == ROP_GET && op->resumed && op->resumed >= x->got)
+			strbuf_addf(&sb, "verified %s (downloaded earlier)", op->key);
+		else if (op->type == ROP_GET && op->resumed)
+			strbuf_addf(&sb, "downloaded %s (resumed after %" PRIu64 " bytes)", op->key, op->resumed);
+		else
+			strbuf_addf(&sb, "%s %s", op->type == ROP_GET ? "downloaded" :
+				    op->type == ROP_PUT ? "uploaded" : "deleted", op->key);
 		if (e->o->progress)
 			progress_print(e->o->progress, sb.buf);
 		else
@@ -218,8 +223,11 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *ud)
 	if (!x->started) {
 		x->started = 1;
 		curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &x->http);
-		if (x->op->type == ROP_GET && x->http == 200 && x->got && xop_sink_restart(x) < 0)
-			return 0;
+		if (x->op->type == ROP_GET && x->http == 200 && x->got) {
+			x->op->resumed = 0;
+			if (xop_sink_restart(x) < 0)
+				return 0;
+		}
 	}
 	if (x->op->type == ROP_GET && (x->http == 200 || x->http == 206)) {
 		if (xw_put(x->xw, x, data, n) < 0)
@@ -458,12 +466,13 @@ static void start(struct engine *e, struct xop *x)
 	 * something to resume; else its worker creates it with the first bytes */
 	struct stat st;
 	if (x->op->type == ROP_GET && x->fd < 0)
-		x->got = 0;
+		x->got = x->op->resumed = 0;
 	if (x->op->type == ROP_GET && x->fd < 0 && stat(x->op->local, &st) == 0 && st.st_size > 0) {
 		if (xop_sink_open(e->r, x, 1) < 0) {
 			settle(e, x, XR_FAIL, 0);
 			return;
 		}
+		x->op->resumed = x->got;
 		if (x->got && x->op->size && x->got == x->op->size && x->op->sha256[0]) {
 			/* a complete earlier download: only its hash is left to check */
 			enum xresult res = xop_sink_finish(e->r, x);
@@ -718,10 +727,14 @@ static void direct_one(void *ctx, size_t i, int w)
 			res = XR_FATAL;
 			break;
 		}
-		if (x->op->type == ROP_GET && xop_sink_open(e->r, x, 0) < 0) {
+		/* what an interrupted download left is kept and re-hashed, and
+		 * the copy goes on from there (local.c), as HTTP's Range does */
+		if (x->op->type == ROP_GET && xop_sink_open(e->r, x, 1) < 0) {
 			res = XR_FAIL;
 			break;
 		}
+		if (x->op->type == ROP_GET)
+			x->op->resumed = x->got;
 		if (x->op->type == ROP_PUT && xop_source_open(x) < 0) {
 			res = XR_FAIL;
 			break;
@@ -788,6 +801,7 @@ int remote_run(struct remote *r, struct rop *ops, size_t n, const struct rrun_op
 		e.xs[i].op = &ops[i];
 		e.xs[i].fd = e.xs[i].src = e.xs[i].twin_fd = -1;
 		ops[i].twin_ok = 0;
+		ops[i].resumed = 0;
 		e.xs[i].bytes = &e.bytes;
 		ops[i].status = ROP_PENDING;
 		e.total_bytes += ops[i].size;

@@ -42,6 +42,43 @@ test_expect_success 'a corrupt partial download is detected and fetched again' '
 	repro pull >out && cmp data/blob.bin ../p/data/blob.bin && check_cache
 '
 
+# One transfer at a time, so the order is the objects' (sorted by id), and
+# the 15th object on the remote replaced by a FIFO: reading it blocks, as a
+# stalled mount would, until the pull is killed with 14 objects downloaded.
+test_expect_success 'setup: a killed pull, 14 of 30 objects downloaded' '
+	mkdir k && (cd k && repro init >/dev/null && mkdir big &&
+		for i in $(seq 1 30); do head -c $((i * 7001)) /dev/urandom >big/f$i; done &&
+		repro add big >/dev/null && repro remote add -d store ../kstore && repro push >/dev/null) &&
+	(cd kstore && ls ??/* | grep -v "[.]dir$" | sort | tr -d / >../ids) && test $(wc -l <ids) = 30 &&
+	fifo=$(sed -n 15p ids) && key=kstore/$(echo $fifo | cut -c1-2)/$(echo $fifo | cut -c3-) &&
+	mv $key fifo.saved && mkfifo $key &&
+	mkdir -p kc/.repro && cp k/.repro/config kc/.repro/ && cp k/big.repro kc/ &&
+	cd kc && repro remote modify store jobs 1 && {
+		repro pull -v >../killed.out 2>&1 & pid=$!
+	} &&
+	i=0 && while [ $(ls .repro/tmp/pull 2>/dev/null | wc -l) -lt 15 ] && [ $i -lt 600 ]; do
+		i=$((i + 1)) && sleep 0.05
+	done &&
+	kill -9 $pid && { wait $pid; test $? = 137; } &&
+	ls .repro/tmp/pull >../left && test $(wc -l <../left) = 15 &&
+	test ! -s .repro/tmp/pull/$fifo &&
+	for id in $(sed -n 1,14p ../ids); do
+		cmp .repro/tmp/pull/$id ../k/.repro/cache/$(echo $id | cut -c1-2)/$(echo $id | cut -c3-) || return 1
+	done &&
+	test ! -d big && rm ../$key && mv ../fifo.saved ../$key
+'
+
+test_expect_success 'the next pull verifies what the killed one left, resumes a partial file, refetches a corrupt one' '
+	cd kc && truncate -s 1000 .repro/tmp/pull/$(sed -n 1p ../ids) &&
+	printf X | dd of=.repro/tmp/pull/$(sed -n 2p ../ids) bs=1 seek=100 conv=notrunc 2>/dev/null &&
+	repro pull -v >out && test_grep "^fetched 30 objects" out &&
+	test $(grep -c "^verified .* (downloaded earlier)$" out) = 12 &&
+	test $(grep -c "^downloaded .* (resumed after 1000 bytes)$" out) = 1 &&
+	test $(grep -c "^downloaded [0-9a-f]*/[0-9a-f]*$" out) = 17 &&
+	id=$(sed -n 2p ../ids) && test_grep "^downloaded $(echo $id | cut -c1-2)/$(echo $id | cut -c3-)$" out &&
+	diff -r ../k/big big && check_cache && test -z "$(ls .repro/tmp/pull)"
+'
+
 test_expect_success 'run --pull without remote run-cache entries uses the locked outs' '
 	mv store/runs store.runs && clone_project p q4 && cd q4 &&
 	repro run --pull >out && test_grep "^0 ran, 2 restored, 1 up to date" out && test ! -f runs.log &&
