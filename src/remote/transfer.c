@@ -812,6 +812,9 @@ int remote_run(struct remote *r, struct rop *ops, size_t n, const struct rrun_op
 	else
 		run_multi(&e);
 	draw(&e, 1);
+	/* the callers' summaries and messages start lines of their own */
+	if (o->progress)
+		progress_clear(o->progress);
 	if (e.nreported > MAX_REPORTED)
 		error("... and %zu more failures on remote '%s'", e.nreported - MAX_REPORTED, r->name);
 	free(e.wait);

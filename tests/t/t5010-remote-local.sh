@@ -79,6 +79,18 @@ test_expect_success 'the next pull verifies what the killed one left, resumes a 
 	diff -r ../k/big big && check_cache && test -z "$(ls .repro/tmp/pull)"
 '
 
+if command -v script >/dev/null 2>&1; then
+	test_expect_success 'on a terminal, the push and fetch summaries are lines of their own' '
+		cd p && repro remote add tty ../store-tty &&
+		tty_run repro push -r tty >out && grep -a -q "pushing: 11/11" tty.raw &&
+		test_grep "^pushed 13 objects" out &&
+		cd .. && clone_project p tt && cd tt && tty_run repro fetch -r tty >out &&
+		grep -a -q "fetching: 11/11" tty.raw && test_grep "^fetched 13 objects" out
+	'
+else
+	test_skip "script(1) from util-linux is not installed" "on a terminal, the summaries are lines of their own"
+fi
+
 test_expect_success 'run --pull without remote run-cache entries uses the locked outs' '
 	mv store/runs store.runs && clone_project p q4 && cd q4 &&
 	repro run --pull >out && test_grep "^0 ran, 2 restored, 1 up to date" out && test ! -f runs.log &&
