@@ -155,7 +155,7 @@ const char *link_type_name(enum link_type t);
 /*
  * A batch of new objects made durable together (see "Storing many objects"
  * above): files are written to temporary files in tmp and queued; commit
- * syncs them all with one syncfs() (one fsync when there is only one),
+ * syncs them all with one syncfs() (an fsync each when there are few),
  * renames them into place (directory manifests last, so a manifest is never
  * visible before its files) and syncs again so the renames are durable.
  * Thread-safe: several threads may add to one batch.

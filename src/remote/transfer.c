@@ -122,12 +122,14 @@ static void human(struct strbuf *sb, double b)
 
 static void draw(struct engine *e, int force)
 {
+	if (!e->o->progress || !e->o->progress->tty)
+		return;
 	int64_t t = now_ms();
 	struct strbuf sb = STRBUF_INIT;
 	uint64_t bytes = __atomic_load_n(&e->bytes, __ATOMIC_RELAXED);
 	size_t done = __atomic_load_n(&e->ndone, __ATOMIC_RELAXED);
 
-	if (!e->o->progress || (!force && t - e->last_draw < DRAW_EVERY_MS))
+	if (!force && t - e->last_draw < DRAW_EVERY_MS)
 		return;
 	e->last_draw = t;
 	human(&sb, (double)bytes);
@@ -659,7 +661,7 @@ static void wait_some(struct engine *e)
 	int64_t d = e->nwait ? next - now_ms() : 100;
 	int ms = (int)(d < 0 ? 0 : d > 100 ? 100 : d);
 	if (e->xw)
-		xw_poll(e->xw, ms);
+		xw_poll(e->xw, ms, !e->running);
 	else if (e->running)
 		curl_multi_poll(e->multi, NULL, 0, ms, NULL);
 	else if (ms > 0)
@@ -698,6 +700,8 @@ static int run_multi(struct engine *e)
 					any = 1;
 				}
 		}
+		if (e->xw)
+			xw_kick(e->xw);
 		/* after a request ended, start the next before waiting */
 		if (!any && (!e->running || still))
 			wait_some(e);

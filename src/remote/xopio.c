@@ -128,42 +128,55 @@ int xop_sink_open(struct remote *r, struct xop *x, int resume)
 	return 0;
 }
 
-/* Turns O_DIRECT on or off for the destination; -1 when it cannot be. */
-static int set_direct(struct xop *x, int on)
+/* Switches fd in or out of O_DIRECT; -1 when it cannot. */
+static int set_direct(int fd, int on)
 {
-	int fl = fcntl(x->fd, F_GETFL);
+	int fl = fcntl(fd, F_GETFL);
 
-	if (fl < 0 || fcntl(x->fd, F_SETFL, on ? fl | O_DIRECT : fl & ~O_DIRECT) < 0)
+	return fl < 0 || fcntl(fd, F_SETFL, on ? fl | O_DIRECT : fl & ~O_DIRECT) < 0 ? -1 : 0;
+}
+
+/*
+ * Appends data to fd, which ends at off: with O_DIRECT when it is whole
+ * aligned blocks and *no_direct is not set (*direct: the mode fd is in).
+ * 0, or -1 with errno set.
+ */
+static int append(int fd, int *direct, int *no_direct, const void *data, size_t len, uint64_t off)
+{
+	int want = !*no_direct && len >= DIRECT_MIN && len % DIRECT_ALIGN == 0 && off % DIRECT_ALIGN == 0 &&
+		   (uintptr_t)data % DIRECT_ALIGN == 0;
+
+	if (want != *direct) {
+		if (set_direct(fd, want) == 0)
+			*direct = want;
+		else if (want)
+			*no_direct = 1, want = 0;
+		else
+			return -1;
+	}
+	if (write_all(fd, data, len) == 0)
+		return 0;
+	if (!want || errno != EINVAL)
 		return -1;
-	x->direct = on;
-	return 0;
+	/* the filesystem takes O_DIRECT opens but not these writes */
+	*no_direct = 1;
+	if (set_direct(fd, 0) < 0 || lseek(fd, (off_t)off, SEEK_SET) < 0)
+		return -1;
+	*direct = 0;
+	return write_all(fd, data, len);
 }
 
 int xop_sink_write(struct xop *x, const void *data, size_t len)
 {
-	int direct = !x->no_direct && len >= DIRECT_MIN && len % DIRECT_ALIGN == 0 &&
-		     x->got % DIRECT_ALIGN == 0 && (uintptr_t)data % DIRECT_ALIGN == 0;
-	int ok;
-
-	if (direct != x->direct && set_direct(x, direct) < 0) {
-		x->no_direct = 1;
-		direct = 0;
-	}
-	ok = write_all(x->fd, data, len) == 0;
-	if (!ok && direct && errno == EINVAL) {
-		/* the filesystem takes O_DIRECT opens but not these writes */
-		x->no_direct = 1;
-		ok = set_direct(x, 0) == 0 && lseek(x->fd, (off_t)x->got, SEEK_SET) >= 0 &&
-		     write_all(x->fd, data, len) == 0;
-	}
-	if (!ok) {
+	if (append(x->fd, &x->direct, &x->no_direct, data, len, x->got) < 0) {
 		xop_reason(x, "cannot write '%s': %s", x->op->local, strerror(errno));
 		return -1;
 	}
 	hash_stream_update(&x->hs, data, len);
-	x->got += len;
+	/* the twin is a workspace file: through the page cache, as any */
 	if (x->twin_fd >= 0 && write_all(x->twin_fd, data, len) < 0)
 		twin_drop(x); /* only a shortcut for the checkout: no error */
+	x->got += len;
 	if (x->direct)
 		x->flushed = x->got; /* nothing of it waits in the page cache */
 	if (x->got - x->flushed >= WRITEBACK_EVERY) {

@@ -46,8 +46,10 @@ struct xtask {
 struct xqueue {
 	struct xworkers *w;
 	pthread_t th;
-	pthread_cond_t work;       /* a task was queued, or stop */
+	pthread_cond_t work;       /* tasks were queued, or stop */
 	struct xtask *head, *tail; /* first in, first out */
+	int idle;                  /* the worker waits on `work` */
+	int queued;                /* tasks were queued since the last kick */
 };
 
 struct xworkers {
@@ -121,11 +123,22 @@ static void push_task(struct xworkers *w, struct xop *x, enum xtask_kind kind, s
 		q->head = t;
 	q->tail = t;
 	x->pending++;
-	pthread_cond_signal(&q->work);
+	q->queued = 1;
+}
+
+/* Wakes the idle workers that have new tasks. */
+static void kick(struct xworkers *w)
+{
+	for (int i = 0; i < w->n; i++) {
+		if (w->q[i].queued && w->q[i].idle)
+			pthread_cond_signal(&w->q[i].work);
+		w->q[i].queued = 0;
+	}
 }
 
 static void main_wait(struct xworkers *w)
 {
+	kick(w);
 	w->main_waits++;
 	pthread_cond_wait(&w->main, &w->lock);
 	w->main_waits--;
@@ -280,7 +293,9 @@ static void *worker_main(void *arg)
 		if (!t) {
 			if (w->stop)
 				break;
+			q->idle = 1;
 			pthread_cond_wait(&q->work, &w->lock);
+			q->idle = 0;
 			continue;
 		}
 		q->head = t->next;
@@ -465,8 +480,14 @@ int xw_end(struct xworkers *w, struct xop *x, int verify)
 		}
 		x->fill = NULL;
 		handed = verify || x->asked;
-	} else {
-		handed = x->prep || x->pending;
+	} else if (!x->pending) {
+		/* no worker has it: the source is closed here, saving a round trip */
+		handed = 0;
+		drop_ahead(w, x);
+		x->prep = 0;
+		pthread_mutex_unlock(&w->lock);
+		xop_source_close(x);
+		return 0;
 	}
 	if (handed)
 		push_task(w, x, XT_END, NULL, verify);
@@ -480,6 +501,13 @@ void xw_quiesce(struct xworkers *w, struct xop *x)
 	while (x->pending)
 		main_wait(w);
 	drop_ahead(w, x);
+	pthread_mutex_unlock(&w->lock);
+}
+
+void xw_kick(struct xworkers *w)
+{
+	pthread_mutex_lock(&w->lock);
+	kick(w);
 	pthread_mutex_unlock(&w->lock);
 }
 
@@ -498,14 +526,15 @@ struct xop *xw_next_done(struct xworkers *w)
 	return x;
 }
 
-void xw_poll(struct xworkers *w, int timeout_ms)
+void xw_poll(struct xworkers *w, int timeout_ms, int wake)
 {
 	pthread_mutex_lock(&w->lock);
-	if (w->done) {
+	kick(w);
+	if (w->done && wake) {
 		pthread_mutex_unlock(&w->lock);
 		return;
 	}
-	w->polling = 1;
+	w->polling = wake;
 	pthread_mutex_unlock(&w->lock);
 	curl_multi_poll(w->multi, NULL, 0, timeout_ms, NULL);
 	pthread_mutex_lock(&w->lock);

@@ -68,8 +68,13 @@ int xw_end(struct xworkers *w, struct xop *x, int verify);
 void xw_quiesce(struct xworkers *w, struct xop *x);
 /* An operation whose end has run, or NULL. */
 struct xop *xw_next_done(struct xworkers *w);
-/* curl_multi_poll for up to timeout_ms, returning at once when an end has
- * run (and, through curl_multi_wakeup, as soon as one does). */
-void xw_poll(struct xworkers *w, int timeout_ms);
+/* curl_multi_poll for up to timeout_ms; with wake set, returning at once
+ * when an end has run (and, through curl_multi_wakeup, as soon as one
+ * does). Without it, ends wait for the next poll: while transfers run,
+ * waking for each of 10,000 small ones would cost three syscalls apiece. */
+void xw_poll(struct xworkers *w, int timeout_ms, int wake);
+/* Wakes the workers for what was queued since the last call (queueing
+ * does not, so that many small tasks cost one wakeup). */
+void xw_kick(struct xworkers *w);
 
 #endif
