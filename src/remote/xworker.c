@@ -482,7 +482,6 @@ int xw_end(struct xworkers *w, struct xop *x, int verify)
 		handed = verify || x->asked;
 	} else if (!x->pending) {
 		/* no worker has it: the source is closed here, saving a round trip */
-		handed = 0;
 		drop_ahead(w, x);
 		x->prep = 0;
 		pthread_mutex_unlock(&w->lock);
