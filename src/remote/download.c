@@ -1,6 +1,6 @@
 /*
  * sync_fetch() and the run --pull hook: objects come down into
- * .repro/tmp/pull/<id> (a name that lets an interrupted download resume),
+ * .repro/tmp/pull/<ab>/<id> (a name that lets an interrupted download resume),
  * are verified by the transfer engine as they arrive, and enter the cache
  * in durable batches, so an interrupted fetch keeps what it finished.
  * Directory manifests come first: their files are only known once they
@@ -55,10 +55,11 @@ struct fetcher {
 	int commit_failed;
 };
 
-/* ".repro/tmp/pull/<name>" */
+/* ".repro/tmp/pull/<first two characters>/<name>": spread, since threads
+ * creating thousands of files in one directory queue on its lock. */
 static char *pull_path(struct fetcher *f, const char *name)
 {
-	return xasprintf("%s/" PULL_SUBDIR "/%s", f->r->tmpdir, name);
+	return xasprintf("%s/" PULL_SUBDIR "/%.2s/%s", f->r->tmpdir, name, name);
 }
 
 /* The object id of a remote key "ab/cdef...". */

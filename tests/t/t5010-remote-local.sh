@@ -30,15 +30,15 @@ test_expect_success 'an interrupted push resumes: only what is missing is sent' 
 test_expect_success 'a partial download left by an interrupted pull is resumed' '
 	clone_project p r && cd r &&
 	id=$(sha256sum ../p/data/blob.bin | cut -c1-64) &&
-	mkdir -p .repro/tmp/pull && head -c 1000 ../p/data/blob.bin >.repro/tmp/pull/$id &&
-	repro pull >out && cmp data/blob.bin ../p/data/blob.bin && check_cache &&
-	test ! -f .repro/tmp/pull/$id
+	mkdir -p $(dirname $(pull_tmp $id)) && head -c 1000 ../p/data/blob.bin >$(pull_tmp $id) &&
+	repro pull -v >out && cmp data/blob.bin ../p/data/blob.bin && check_cache &&
+	test_grep "^downloaded .* (resumed after 1000 bytes)" out && test ! -f $(pull_tmp $id)
 '
 
 test_expect_success 'a corrupt partial download is detected and fetched again' '
 	clone_project p r2 && cd r2 &&
 	id=$(sha256sum ../p/data/blob.bin | cut -c1-64) &&
-	mkdir -p .repro/tmp/pull && head -c 300000 /dev/zero >.repro/tmp/pull/$id &&
+	mkdir -p $(dirname $(pull_tmp $id)) && head -c 300000 /dev/zero >$(pull_tmp $id) &&
 	repro pull >out && cmp data/blob.bin ../p/data/blob.bin && check_cache
 '
 
@@ -56,27 +56,27 @@ test_expect_success 'setup: a killed pull, 14 of 30 objects downloaded' '
 	cd kc && repro remote modify store jobs 1 && {
 		repro pull -v >../killed.out 2>&1 & pid=$!
 	} &&
-	i=0 && while [ $(ls .repro/tmp/pull 2>/dev/null | wc -l) -lt 15 ] && [ $i -lt 600 ]; do
+	i=0 && while [ $(find .repro/tmp/pull -type f 2>/dev/null | wc -l) -lt 15 ] && [ $i -lt 600 ]; do
 		i=$((i + 1)) && sleep 0.05
 	done &&
 	kill -9 $pid && { wait $pid; test $? = 137; } &&
-	ls .repro/tmp/pull >../left && test $(wc -l <../left) = 15 &&
-	test ! -s .repro/tmp/pull/$fifo &&
+	find .repro/tmp/pull -type f >../left && test $(wc -l <../left) = 15 &&
+	test -f $(pull_tmp $fifo) && test ! -s $(pull_tmp $fifo) &&
 	for id in $(sed -n 1,14p ../ids); do
-		cmp .repro/tmp/pull/$id ../k/.repro/cache/$(echo $id | cut -c1-2)/$(echo $id | cut -c3-) || return 1
+		cmp $(pull_tmp $id) ../k/.repro/cache/$(echo $id | cut -c1-2)/$(echo $id | cut -c3-) || return 1
 	done &&
 	test ! -d big && rm ../$key && mv ../fifo.saved ../$key
 '
 
 test_expect_success 'the next pull verifies what the killed one left, resumes a partial file, refetches a corrupt one' '
-	cd kc && truncate -s 1000 .repro/tmp/pull/$(sed -n 1p ../ids) &&
-	printf X | dd of=.repro/tmp/pull/$(sed -n 2p ../ids) bs=1 seek=100 conv=notrunc 2>/dev/null &&
+	cd kc && truncate -s 1000 $(pull_tmp $(sed -n 1p ../ids)) &&
+	printf X | dd of=$(pull_tmp $(sed -n 2p ../ids)) bs=1 seek=100 conv=notrunc 2>/dev/null &&
 	repro pull -v >out && test_grep "^fetched 30 objects" out &&
 	test $(grep -c "^verified .* (downloaded earlier)$" out) = 12 &&
 	test $(grep -c "^downloaded .* (resumed after 1000 bytes)$" out) = 1 &&
 	test $(grep -c "^downloaded [0-9a-f]*/[0-9a-f]*$" out) = 17 &&
 	id=$(sed -n 2p ../ids) && test_grep "^downloaded $(echo $id | cut -c1-2)/$(echo $id | cut -c3-)$" out &&
-	diff -r ../k/big big && check_cache && test -z "$(ls .repro/tmp/pull)"
+	diff -r ../k/big big && check_cache && test -z "$(find .repro/tmp/pull -type f)"
 '
 
 if command -v script >/dev/null 2>&1; then

@@ -56,7 +56,7 @@ test_expect_success 'persistent corruption: the pull fails naming the object and
 	test_expect_code 1 repro pull >out 2>err &&
 	test_grep "cannot download .$key. from remote .fs. (http://127.0.0.1:$port/cache)" err &&
 	test_grep "hashes to" err && test_grep "gave up after 3 attempts" err &&
-	check_cache && test ! -f .repro/cache/$key && test ! -f .repro/tmp/pull/$id &&
+	check_cache && test ! -f .repro/cache/$key && test ! -f $(pull_tmp $id) &&
 	cmp clean.txt ../p/clean.txt
 '
 
@@ -98,7 +98,7 @@ test_expect_success 'a large object under each fault: pulled intact, its copy ri
 		(cd big-$f && faults mode=$f first=1 methods=GET delay=2 && repro pull >out &&
 			cmp big.bin ../big/big.bin && check_cache && test -f $obj &&
 			test "$(stat -c %i big.bin)" != "$(stat -c %i $obj)" &&
-			test -z "$(ls .repro/tmp/pull)") || return 1
+			test -z "$(find .repro/tmp/pull -type f)") || return 1
 	done
 '
 
