@@ -302,8 +302,13 @@ int cache_batch_commit(struct cache_batch *b)
 				ret = rename_one(b, i, made);
 	if (!ret)
 		ret = sync_renames(b);
-	for (size_t i = 0; i < b->n && !ret; i++)
-		fresh_add(b->c->fresh, b->e[i].id);
+	for (size_t i = 0; i < b->n && !ret; i++) {
+		char rel[HASH_ID_MAX + 1];
+		struct stat st;
+		object_rel(b->e[i].id, rel);
+		if (fstatat(b->c->dirfd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0)
+			fresh_add(b->c->fresh, b->e[i].id, &st);
+	}
 	batch_free(b, 1);
 	return ret;
 }

@@ -175,19 +175,16 @@ static int copy_verified(int ofd, int tfd, const char *hex, char bad[HASH_HEX_LE
 	return 0;
 }
 
-/* Copies object ofd into tfd in the kernel (copy_file_range), for an
- * object this process hashed on its way into the cache (fresh.c): no second
- * read into memory and hash. Falls back to copy_verified where the kernel
- * cannot copy between these files. */
-static int copy_fresh(int ofd, int tfd, const char *hex, char bad[HASH_HEX_LEN + 1])
+/* Copies object ofd (size bytes) into tfd in the kernel (copy_file_range),
+ * for an object this process hashed on its way into the cache and that has
+ * not changed since (fresh.c): no second read into memory and hash. Falls
+ * back to copy_verified where the kernel cannot copy between these files. */
+static int copy_fresh(int ofd, int tfd, off_t size, const char *hex, char bad[HASH_HEX_LEN + 1])
 {
-	struct stat st;
 	off_t done = 0;
 
-	if (fstat(ofd, &st) < 0)
-		return -1;
-	while (done < st.st_size) {
-		ssize_t n = copy_file_range(ofd, NULL, tfd, NULL, (size_t)(st.st_size - done), 0);
+	while (done < size) {
+		ssize_t n = copy_file_range(ofd, NULL, tfd, NULL, (size_t)(size - done), 0);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && !done && (errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP))
@@ -261,8 +258,14 @@ static int place_as(struct cache *c, enum link_type t, int dfd, const char *targ
 		errno = e;
 		return -1;
 	}
-	int r = t == LINK_REFLINK ? try_reflink(c, tfd, ofd)
-		: (fresh_has(c->fresh, hex) ? copy_fresh : copy_verified)(ofd, tfd, hex, bad) == 0 ? 1 : -1;
+	struct stat ost;
+	int r;
+	if (t == LINK_REFLINK)
+		r = try_reflink(c, tfd, ofd);
+	else if (fstat(ofd, &ost) == 0 && fresh_vouches(c->fresh, hex, &ost))
+		r = copy_fresh(ofd, tfd, ost.st_size, hex, bad) == 0 ? 1 : -1;
+	else
+		r = copy_verified(ofd, tfd, hex, bad) == 0 ? 1 : -1;
 	int e = errno;
 	if (close(tfd) < 0 && r == 1) {
 		e = errno;
