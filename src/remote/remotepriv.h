@@ -48,6 +48,8 @@ struct xop {
 	uint64_t resume_from;     /* the request asked for bytes from here (Range), else 0 */
 	int no_resume;            /* a resumed download failed verification: start over */
 	int twin_fd;              /* open op->twin, or -1 */
+	int twin_direct;          /* twin_fd is in O_DIRECT mode now */
+	int twin_no_direct;       /* O_DIRECT does not work for the twin */
 	int direct;               /* fd is in O_DIRECT mode now */
 	int no_direct;            /* O_DIRECT does not work for this destination */
 	/* PUT: the source, hashed as it is sent */

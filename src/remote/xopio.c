@@ -62,6 +62,7 @@ static void twin_start(struct xop *x)
 	twin_drop(x);
 	if (x->op->twin)
 		x->twin_fd = open(x->op->twin, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	x->twin_direct = x->twin_no_direct = 0;
 }
 
 static void sink_reset(struct xop *x)
@@ -173,8 +174,13 @@ int xop_sink_write(struct xop *x, const void *data, size_t len)
 		return -1;
 	}
 	hash_stream_update(&x->hs, data, len);
-	/* the twin is a workspace file: through the page cache, as any */
-	if (x->twin_fd >= 0 && write_all(x->twin_fd, data, len) < 0)
+	/*
+	 * The twin is written as the object is: through the page cache it
+	 * cost a pull of 1 GB 1.3 to 4.7 s (0.8 to 5.4 s of system time, as
+	 * fresh pages were cheap or not), with O_DIRECT a steady 1.5 s. The
+	 * disk takes the same bytes either way, now rather than at writeback.
+	 */
+	if (x->twin_fd >= 0 && append(x->twin_fd, &x->twin_direct, &x->twin_no_direct, data, len, x->got) < 0)
 		twin_drop(x); /* only a shortcut for the checkout: no error */
 	x->got += len;
 	if (x->direct)
