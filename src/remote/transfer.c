@@ -18,8 +18,9 @@
  * destination is named after the object, so a download cut short (by a
  * reset, or by the process being killed) is resumed by the next attempt or
  * the next run (a Range request, or reading a directory remote's file from
- * there), and its first part is re-hashed rather than fetched again. A download is only reported done once its
- * whole content hashes to the expected id; otherwise it is deleted.
+ * there), and its first part is re-hashed rather than fetched again. A
+ * download is only reported done once its whole content hashes to the
+ * expected id; otherwise it is deleted.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -15,7 +15,7 @@
 #define XW_CHUNK ((size_t)1 << 20)   /* a write or read: few syscalls, whole pages */
 #define XW_FIRST ((size_t)256 << 10) /* read of an upload that has not started yet */
 #define XW_AHEAD 2                   /* chunks an upload keeps read ahead */
-#define XW_LIMIT ((size_t)64 << 20)  /* download bytes not yet written before on_write waits */
+#define XW_LIMIT ((size_t)64 << 20)  /* download bytes queued for writing before on_write waits */
 #define XW_SPARE 64                  /* full-size chunks kept for reuse */
 #define XW_ALIGN 4096                /* of full-size chunks' data */
 
@@ -63,7 +63,9 @@ struct xworkers {
 	int n;
 	struct xqueue *q;          /* one per worker */
 	struct xop *done, *done_tail; /* ended operations, not yet collected */
-	size_t held;               /* bytes in download chunks not yet written */
+	size_t writing;            /* bytes in download chunks queued, not yet written
+				    * (not those still being filled: only the workers
+				    * lower this, so waiting for it always ends) */
 	struct xchunk *spare;      /* full-size chunks for reuse */
 	int nspare;
 };
@@ -246,7 +248,7 @@ static int after_task(struct xworkers *w, struct xtask *t)
 
 	switch (t->kind) {
 	case XT_WRITE:
-		w->held -= t->c->cap;
+		w->writing -= t->c->cap;
 		chunk_free(w, t->c);
 		break;
 	case XT_END:
@@ -370,10 +372,9 @@ int xw_put(struct xworkers *w, struct xop *x, const void *data, size_t len)
 					x->op->size - x->resume_from - x->asked : 0;
 			size_t cap = left && left < XW_CHUNK ? (size_t)left : XW_CHUNK;
 			pthread_mutex_lock(&w->lock);
-			while (w->held && w->held + cap > XW_LIMIT)
+			while (w->writing > XW_LIMIT)
 				main_wait(w);
 			x->fill = chunk_new(w, cap);
-			w->held += cap;
 			pthread_mutex_unlock(&w->lock);
 		}
 		struct xchunk *c = x->fill;
@@ -385,6 +386,7 @@ int xw_put(struct xworkers *w, struct xop *x, const void *data, size_t len)
 		x->asked += n;
 		if (c->len == c->cap) {
 			pthread_mutex_lock(&w->lock);
+			w->writing += c->cap;
 			push_task(w, x, XT_WRITE, c, 0);
 			pthread_mutex_unlock(&w->lock);
 			x->fill = NULL;
@@ -473,9 +475,9 @@ int xw_end(struct xworkers *w, struct xop *x, int verify)
 	pthread_mutex_lock(&w->lock);
 	if (x->op->type == ROP_GET) {
 		if (x->fill && x->fill->len) {
+			w->writing += x->fill->cap;
 			push_task(w, x, XT_WRITE, x->fill, 0);
 		} else if (x->fill) {
-			w->held -= x->fill->cap;
 			chunk_free(w, x->fill);
 		}
 		x->fill = NULL;
