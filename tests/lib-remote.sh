@@ -7,6 +7,10 @@
 #   check_cache [DIR]     fails if any object's content does not match its name
 #   remote_suite          the round trip every remote kind must pass: push, wipe,
 #                         pull, a second clone restored by `run --pull`, gc --cloud
+#   pull_tmp ID           where a download of object ID waits: .repro/tmp/pull/ab/ID
+#   tty_run CMD...        CMD on a terminal (util-linux script): the session in
+#                         tty.raw, and on stdout each line as the screen ends up
+#                         showing it (the text after its last carriage return)
 
 SERVICES=$SRCDIR/tests/services
 
@@ -51,6 +55,15 @@ out_sums() {
 
 wipe() {
 	rm -rf .repro/cache .repro/runs .repro/state .repro/tmp clean.txt feats model.txt data
+}
+
+pull_tmp() {
+	echo ".repro/tmp/pull/$(echo "$1" | cut -c1-2)/$1"
+}
+
+tty_run() {
+	TERM=xterm script -qec "$*" /dev/null >tty.raw &&
+	perl -pe 's/\r\n\z/\n/; s/.*\r//; s/\e\[K//g' tty.raw
 }
 
 check_cache() {

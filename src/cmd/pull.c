@@ -138,6 +138,9 @@ int cmd_pull(int argc, char **argv, struct project *p)
 		strlist_release(&c.args, 0);
 		return EXIT_USAGE;
 	}
+	/* large objects are written to the workspace copy as they arrive,
+	 * rather than copied from the cache after (when checkouts copy) */
+	c.so.copies = cache_checkout_copies(&c.ss.cache);
 	if (sync_fetch(&c.ss, c.r, &c.so) < 0)
 		ret = EXIT_STAGE_FAILED;
 	pl.ss = &c.ss;

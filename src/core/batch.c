@@ -254,17 +254,26 @@ void cache_batch_abort(struct cache_batch *b)
 	batch_free(b, 1);
 }
 
-/* Makes the temporary files' contents durable: one fsync for one file, one
- * syncfs for many (ext4 would commit its journal once per fsync). */
+/*
+ * Up to this many objects are synced one by one, more with one syncfs:
+ * ext4 commits its journal once per fsync, but syncfs also waits for every
+ * other dirty file of the filesystem — the workspace copies a pull has
+ * just written, or another program's gigabytes on a shared machine.
+ */
+#define FSYNC_MAX 64
+
+/* Makes the temporary files' contents durable. */
 static int sync_contents(struct cache_batch *b)
 {
-	if (b->n == 1) {
-		int fd = open(b->e[0].tmp, O_RDONLY | O_CLOEXEC);
-		int ret = fd < 0 || fsync(fd) < 0 ? -1 : 0;
-		if (fd >= 0)
-			close(fd);
-		if (ret < 0)
-			return error("cannot sync '%s':", b->e[0].tmp);
+	if (b->n <= FSYNC_MAX) {
+		for (size_t i = 0; i < b->n; i++) {
+			int fd = open(b->e[i].tmp, O_RDONLY | O_CLOEXEC);
+			int ret = fd < 0 || fsync(fd) < 0 ? -1 : 0;
+			if (fd >= 0)
+				close(fd);
+			if (ret < 0)
+				return error("cannot sync '%s':", b->e[i].tmp);
+		}
 		return 0;
 	}
 	if (syncfs(b->c->tmpfd) < 0)
@@ -299,17 +308,27 @@ static int rename_one(struct cache_batch *b, size_t i, unsigned char *made)
 	return 0;
 }
 
-/* The renames durable: the one fan-out directory's fsync, or a syncfs. */
+/* The renames durable: each fan-out directory's fsync (once) and the
+ * cache's, or a syncfs. */
 static int sync_renames(struct cache_batch *b)
 {
-	if (b->n == 1) {
-		char rel[3] = { b->e[0].id[0], b->e[0].id[1], 0 };
-		int fd = openat(b->c->dirfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		int ret = fd < 0 || fsync(fd) < 0 || fsync(b->c->dirfd) < 0 ? -1 : 0;
-		if (fd >= 0)
-			close(fd);
-		if (ret < 0)
-			return error("cannot sync '%s/%s':", b->c->dir, rel);
+	if (b->n <= FSYNC_MAX) {
+		unsigned char done[32] = { 0 };
+		for (size_t i = 0; i < b->n; i++) {
+			int fan = hexnib(b->e[i].id[0]) << 4 | hexnib(b->e[i].id[1]);
+			if (done[fan / 8] & (1 << fan % 8))
+				continue;
+			done[fan / 8] |= (unsigned char)(1 << fan % 8);
+			char rel[3] = { b->e[i].id[0], b->e[i].id[1], 0 };
+			int fd = openat(b->c->dirfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			int ret = fd < 0 || fsync(fd) < 0 ? -1 : 0;
+			if (fd >= 0)
+				close(fd);
+			if (ret < 0)
+				return error("cannot sync '%s/%s':", b->c->dir, rel);
+		}
+		if (fsync(b->c->dirfd) < 0)
+			return error("cannot sync '%s':", b->c->dir);
 		return 0;
 	}
 	if (syncfs(b->c->dirfd) < 0)
@@ -334,6 +353,13 @@ int cache_batch_commit(struct cache_batch *b)
 				ret = rename_one(b, i, made);
 	if (!ret)
 		ret = sync_renames(b);
+	for (size_t i = 0; i < b->n && !ret; i++) {
+		char rel[HASH_ID_MAX + 1];
+		struct stat st;
+		object_rel(b->e[i].id, rel);
+		if (fstatat(b->c->dirfd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0)
+			fresh_add(b->c->fresh, b->e[i].id, &st);
+	}
 	batch_free(b, 1);
 	return ret;
 }

@@ -40,6 +40,7 @@
 #include "core/tree.h"
 #include "util/strbuf.h"
 
+struct cache_fresh;
 struct state;
 
 enum link_type { LINK_REFLINK, LINK_HARDLINK, LINK_SYMLINK, LINK_COPY };
@@ -76,6 +77,8 @@ struct cache {
 	int swept;                 /* stale temporary files were removed (once per process) */
 	struct cache_tmpdir *own;  /* this process's own directory in tmp, made on first use;
 				    * shared by copies of this struct, freed with the original */
+	struct cache_fresh *fresh; /* objects this process committed, hashed on their way in
+				    * (fresh.c); shared and freed as `own` */
 };
 
 /*
@@ -185,7 +188,7 @@ const char *link_type_name(enum link_type t);
 /*
  * A batch of new objects made durable together (see "Storing many objects"
  * above): files are written to temporary files in tmp and queued; commit
- * syncs them all with one syncfs() (one fsync when there is only one),
+ * syncs them all with one syncfs() (an fsync each when there are few),
  * renames them into place (directory manifests last, so a manifest is never
  * visible before its files) and syncs again so the renames are durable.
  * Thread-safe: several threads may add to one batch.
@@ -210,5 +213,19 @@ int cache_batch_commit(struct cache_batch *b);
 void cache_batch_abort(struct cache_batch *b);
 /* 1 when the object file exists (never follows a symlink in the cache). */
 int cache_has_object(const struct cache *c, const char *id);
+
+/*
+ * Offers `path`, a file holding exactly object id's content (verified by
+ * the caller) on the cache's filesystem, to the next copy checkout of id,
+ * which then renames it into place instead of copying the object: a pull
+ * writes such a copy from the bytes it downloads, so a large object is not
+ * written a second time after it arrived. Files never taken are removed
+ * at cache_release. Takes no ownership of the string.
+ */
+void cache_offer_copy(struct cache *c, const char *id, const char *path);
+/* 1 when a checkout here copies file contents (no reflink, hardlink or
+ * symlink comes first among the usable link types): copies are worth
+ * offering. Probes FICLONE in tmp once. */
+int cache_checkout_copies(struct cache *c);
 
 #endif

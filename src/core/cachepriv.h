@@ -72,6 +72,27 @@ struct cache_tmpdir {
 	unsigned char made[TMP_FANOUT]; /* subdirectory i exists (set under lock) */
 };
 
+/*
+ * The objects this process committed to the cache through batches, each
+ * hashed on its way in, with their stat then (fresh.c): a checkout copies
+ * an object without hashing it again while its file is unchanged.
+ * Thread-safe; f may be NULL (then nothing is fresh).
+ */
+struct cache_fresh *fresh_new(void);
+void fresh_free(struct cache_fresh *f);
+/* Records object id, committed, whose file's stat is st. */
+void fresh_add(struct cache_fresh *f, const char *id, const struct stat *st);
+/* 1 when id was committed by this process (its file may have changed since). */
+int fresh_has(struct cache_fresh *f, const char *id);
+/* 1 when id was committed by this process and st, its file's stat now, is
+ * still what it was then. */
+int fresh_vouches(struct cache_fresh *f, const char *id, const struct stat *st);
+/* Records path as a verified copy of id (cache_offer_copy), with its stat. */
+void fresh_offer_copy(struct cache_fresh *f, const char *id, const char *path);
+/* Takes the copy offered for id, if its stat is unchanged: an allocated
+ * path the caller renames or removes, or NULL (a changed one is removed). */
+char *fresh_take_copy(struct cache_fresh *f, const char *id);
+
 /* cache_tmp_create without the report (errno set), for worker threads. */
 int tmp_create_quiet(struct cache *c, char **name);
 /* Removes this process's temporary directory (at cache_release). */

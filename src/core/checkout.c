@@ -181,6 +181,31 @@ static int copy_verified(int ofd, int tfd, const char *hex, char bad[HASH_HEX_LE
 	return 0;
 }
 
+/* Copies object ofd (size bytes) into tfd in the kernel (copy_file_range),
+ * for an object this process hashed on its way into the cache and that has
+ * not changed since (fresh.c): no second read into memory and hash. Falls
+ * back to copy_verified where the kernel cannot copy between these files. */
+static int copy_fresh(int ofd, int tfd, off_t size, const char *hex, char bad[HASH_HEX_LEN + 1])
+{
+	off_t done = 0;
+
+	while (done < size) {
+		ssize_t n = copy_file_range(ofd, NULL, tfd, NULL, (size_t)(size - done), 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && !done && (errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP))
+			return copy_verified(ofd, tfd, hex, bad);
+		if (n < 0)
+			return -1;
+		if (n == 0) { /* the object shrank: not what was hashed */
+			errno = EIO;
+			return -1;
+		}
+		done += n;
+	}
+	return 0;
+}
+
 /*
  * Whether object hex (at rel in the cache) still holds what its name says,
  * checked before a hard or symbolic link hands the object itself to the
@@ -249,6 +274,23 @@ static int place_as(struct cache *c, struct hasher *h, enum link_type t, int dfd
 	}
 	if (t == LINK_REFLINK && !reflink_maybe(c))
 		return 0;
+	if (t == LINK_COPY && exec != 1) {
+		/* a verified copy written while the object was downloaded: moved
+		 * into place (with the mode a copy gets), never over anything */
+		char *copy = fresh_take_copy(c->fresh, hex);
+		if (copy) {
+			int r = renameat2(AT_FDCWD, copy, dfd, target, RENAME_NOREPLACE), e = errno;
+			if (r < 0)
+				unlink(copy);
+			free(copy);
+			if (r == 0)
+				return 1;
+			if (e == EEXIST) {
+				errno = e;
+				return -1;
+			}
+		}
+	}
 	int ofd = openat(c->dirfd, rel, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (ofd < 0)
 		return -1;
@@ -259,7 +301,14 @@ static int place_as(struct cache *c, struct hasher *h, enum link_type t, int dfd
 		errno = e;
 		return -1;
 	}
-	int r = t == LINK_REFLINK ? try_reflink(c, tfd, ofd) : copy_verified(ofd, tfd, hex, bad) == 0 ? 1 : -1;
+	struct stat ost;
+	int r;
+	if (t == LINK_REFLINK)
+		r = try_reflink(c, tfd, ofd);
+	else if (fstat(ofd, &ost) == 0 && fresh_vouches(c->fresh, hex, &ost))
+		r = copy_fresh(ofd, tfd, ost.st_size, hex, bad) == 0 ? 1 : -1;
+	else
+		r = copy_verified(ofd, tfd, hex, bad) == 0 ? 1 : -1;
 	int e = errno;
 	/* a failed attempt is removed first: its close has nothing to lose */
 	if (r != 1)
@@ -273,6 +322,50 @@ static int place_as(struct cache *c, struct hasher *h, enum link_type t, int dfd
 	close(ofd);
 	errno = e;
 	return r;
+}
+
+void cache_offer_copy(struct cache *c, const char *id, const char *path)
+{
+	fresh_offer_copy(c->fresh, id, path);
+}
+
+/* 1 when FICLONE works in the cache's tmp directory (tried once). */
+static int reflink_works(struct cache *c)
+{
+	char *a = NULL, *b = NULL;
+	int fa, fb, r = 0;
+
+	if (__atomic_load_n(&c->reflink, __ATOMIC_RELAXED) >= 0)
+		return c->reflink;
+	fa = tmp_create_quiet(c, &a);
+	fb = fa < 0 ? -1 : tmp_create_quiet(c, &b);
+	if (fb >= 0 && write_all(fa, "x", 1) == 0) {
+		int src = open(a, O_RDONLY | O_CLOEXEC); /* FICLONE reads its source */
+		r = src >= 0 && try_reflink(c, fb, src) == 1;
+		if (src >= 0)
+			close(src);
+	}
+	for (int i = 0; i < 2; i++) {
+		int fd = i ? fb : fa;
+		char *name = i ? b : a;
+		if (fd >= 0) {
+			close(fd);
+			unlink(name);
+		}
+		free(name);
+	}
+	return r;
+}
+
+int cache_checkout_copies(struct cache *c)
+{
+	for (int i = 0; i < c->nlinks; i++) {
+		if (c->links[i] == LINK_COPY)
+			return 1;
+		if (c->links[i] != LINK_REFLINK || reflink_works(c))
+			return 0;
+	}
+	return 0;
 }
 
 /* Tries the link types in order; 0 placed (*used set), -1 errno set. */

@@ -1,6 +1,6 @@
 /*
  * sync_fetch() and the run --pull hook: objects come down into
- * .repro/tmp/pull/<id> (a name that lets an interrupted download resume),
+ * .repro/tmp/pull/<ab>/<id> (a name that lets an interrupted download resume),
  * are verified by the transfer engine as they arrive, and enter the cache
  * in durable batches, so an interrupted fetch keeps what it finished.
  * Directory manifests come first: their files are only known once they
@@ -36,12 +36,16 @@
 #define COMMIT_EVERY 100000
 #define COMMIT_BYTES ((uint64_t)4 << 30)
 #define RUN_ENTRY_MAX (16u << 20)
+/* Objects from this size get a copy for the checkout written as they
+ * arrive (sync_opts.copies); smaller ones are cheap to copy afterwards. */
+#define COPY_MIN ((uint64_t)1 << 20)
 
 struct fetcher {
 	struct session *ss;
 	struct remote *r;
 	struct progress *pg;       /* may be NULL */
 	int verbose;
+	int copies;                /* see sync_opts */
 	int quiet_missing;         /* objects absent from the remote are no error */
 	const struct objset *want; /* what is being fetched (for messages) */
 	struct cache_batch *batch; /* downloads waiting to become objects */
@@ -52,10 +56,11 @@ struct fetcher {
 	int commit_failed;
 };
 
-/* ".repro/tmp/pull/<name>" */
+/* ".repro/tmp/pull/<first two characters>/<name>": spread, since threads
+ * creating thousands of files in one directory queue on its lock. */
 static char *pull_path(struct fetcher *f, const char *name)
 {
-	return xasprintf("%s/" PULL_SUBDIR "/%s", f->r->tmpdir, name);
+	return xasprintf("%s/" PULL_SUBDIR "/%.2s/%s", f->r->tmpdir, name, name);
 }
 
 /* The object id of a remote key "ab/cdef...". */
@@ -115,8 +120,12 @@ static void get_done(void *ctx, struct rop *op)
 		if (chmod(op->local, 0444) < 0 || (!op->size && stat(op->local, &st) < 0)) {
 			error("cannot make '%s' read-only:", op->local);
 			f->nfailed++;
+			if (op->twin_ok)
+				unlink(op->twin);
 			return;
 		}
+		if (op->twin_ok)
+			cache_offer_copy(&f->ss->cache, id, op->twin);
 		if (!f->batch)
 			f->batch = cache_batch_begin(&f->ss->cache);
 		cache_batch_add(f->batch, op->local, id);
@@ -161,6 +170,8 @@ static int get_objects(struct fetcher *f, const struct objset *want)
 		snprintf(ops[n].sha256, sizeof(ops[n].sha256), "%.64s", o->id);
 		ops[n].local = pull_path(f, o->id);
 		ops[n].size = o->size;
+		if (f->copies && o->size >= COPY_MIN && !hash_id_is_dir(o->id))
+			ops[n].twin = xasprintf("%s.copy", ops[n].local);
 		n++;
 	}
 	f->want = want;
@@ -170,6 +181,7 @@ static int get_objects(struct fetcher *f, const struct objset *want)
 	for (size_t i = 0; i < n; i++) {
 		free(ops[i].key);
 		free(ops[i].local);
+		free(ops[i].twin);
 	}
 	free(ops);
 	strbuf_release(&sb);
@@ -326,7 +338,7 @@ static void fetch_summary(struct fetcher *f)
 
 int sync_fetch(struct session *ss, struct remote *r, const struct sync_opts *o)
 {
-	struct fetcher f = { .ss = ss, .r = r, .pg = o->progress, .verbose = o->verbose };
+	struct fetcher f = { .ss = ss, .r = r, .pg = o->progress, .verbose = o->verbose, .copies = o->copies };
 	struct selection sel;
 	struct objset roots = { 0 }, runobjs = { 0 };
 	int ret = 0;

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/cachepriv.h"
 #include "core/hash.h"
 #include "remote/remotepriv.h"
 #include "util/error.h"
@@ -156,8 +157,16 @@ static enum xresult do_get(struct xop *x, const char *path)
 		close(fd);
 		return not_object(x, path, "a special file");
 	}
-	buf = xmalloc(COPY_BLOCK);
-	while ((k = read(fd, buf, COPY_BLOCK)) > 0) {
+	/* a resumed download goes on after what it holds (verified at the end) */
+	if (x->got && lseek(fd, (off_t)x->got, SEEK_SET) < 0) {
+		reason(x, "read", path);
+		close(fd);
+		return XR_FAIL;
+	}
+	/* page-aligned, so that whole blocks can skip the page cache (xopio.c) */
+	if (posix_memalign((void **)&buf, 4096, COPY_BLOCK))
+		die_oom();
+	while ((k = read_full(fd, buf, COPY_BLOCK)) > 0) {
 		if (xop_sink_write(x, buf, (size_t)k) < 0)
 			break;
 		__atomic_add_fetch(x->bytes, (uint64_t)k, __ATOMIC_RELAXED);

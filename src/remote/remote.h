@@ -97,6 +97,12 @@ struct rop {
 					  * sends it as x-amz-content-sha256 */
 	char *local;                     /* GET: destination; PUT: source file; owned by the caller */
 	uint64_t size;                   /* GET: expected bytes (0: unknown); PUT: set from the file */
+	char *twin;                      /* GET: a second file to write the same bytes to, or NULL
+					  * (owned by the caller): kept only with the whole verified
+					  * content, see twin_ok */
+	int twin_ok;                     /* GET: twin holds exactly the verified content */
+	uint64_t resumed;                /* GET: bytes an interrupted download had left in `local`,
+					  * verified with the rest instead of transferred again */
 	enum rop_status status;          /* the outcome, set by remote_run */
 	int64_t mtime;                   /* HEAD: the key's modification time (s), 0 if unknown */
 };

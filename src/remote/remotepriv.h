@@ -12,6 +12,8 @@
 #include "util/strbuf.h"
 
 struct config;
+struct xchunk;
+struct xworkers;
 
 /* What one attempt at an operation came to. */
 enum xresult {
@@ -46,6 +48,11 @@ struct xop {
 	uint64_t flushed;         /* bytes handed to the kernel's writeback so far */
 	uint64_t resume_from;     /* the request asked for bytes from here (Range), else 0 */
 	int no_resume;            /* a resumed download failed verification: start over */
+	int twin_fd;              /* open op->twin, or -1 */
+	int twin_direct;          /* twin_fd is in O_DIRECT mode now */
+	int twin_no_direct;       /* O_DIRECT does not work for the twin */
+	int direct;               /* fd is in O_DIRECT mode now */
+	int no_direct;            /* O_DIRECT does not work for this destination */
 	/* PUT: the source, hashed as it is sent */
 	int src;                  /* open source file, or -1 */
 	struct hash_stream shs;   /* SHA-256 of the bytes sent */
@@ -54,6 +61,25 @@ struct xop {
 	int src_bad;              /* the source does not hash to op->sha256: never sent whole */
 	uint64_t *bytes;          /* the run's byte counter (progress), added to atomically */
 	enum xresult result;      /* direct kinds: the outcome, read back on the main thread */
+	/* network kinds: the file workers' side (xworker.h), under their lock */
+	struct xworkers *xw;      /* the engine's workers */
+	int worker;               /* the one serving this operation */
+	struct xchunk *fill;      /* GET: the chunk on_write fills (main thread only) */
+	struct xchunk *ahead;     /* PUT: chunks read ahead, oldest first */
+	struct xchunk *ahead_tail;
+	size_t ahead_used;        /* PUT: bytes of the first one handed to libcurl */
+	int nahead;               /* PUT: chunks read ahead or being read */
+	uint64_t asked;           /* PUT: bytes asked of the worker; GET: bytes handed over */
+	uint64_t given;           /* PUT: bytes handed to libcurl */
+	int pending;              /* tasks queued or running for this operation */
+	int prep;                 /* PUT: 0 not asked, 1 being opened, 2 open, 3 failed */
+	int wfailed;              /* a worker could not write (atomic): stop the transfer */
+	enum xresult wres;        /* GET: what the worker's check of the download found */
+	struct xop *done_next;    /* in the workers' list of ended operations */
+	/* network kinds: the finished request, kept until its end has run */
+	CURLcode cc;              /* libcurl's result */
+	char *cerr;               /* libcurl's message (allocated), or NULL */
+	long retry_after;         /* seconds the server asked us to wait, or 0 */
 	/* LIST: keys found, delivered to on_list on the main thread */
 	struct rlist_entry *ents;
 	size_t nents, aents;

@@ -25,6 +25,8 @@ struct sync_opts {
 	int ntargets;
 	int run_cache;             /* also the run-cache entries and their objects */
 	int verbose;               /* one line per object transferred */
+	int copies;                /* fetch: also write a workspace copy of each large object
+				    * as it arrives, for the checkout that follows (pull) */
 	struct progress *progress; /* status line, or NULL */
 };
 

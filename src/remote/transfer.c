@@ -16,10 +16,11 @@
  *
  * Downloads are written to their destination while being hashed; the
  * destination is named after the object, so a download cut short (by a
- * reset, or by the process being killed) is resumed with a Range request
- * by the next attempt or the next run, and its first part is re-hashed
- * rather than fetched again. A download is only reported done once its
- * whole content hashes to the expected id; otherwise it is deleted.
+ * reset, or by the process being killed) is resumed by the next attempt or
+ * the next run (a Range request, or reading a directory remote's file from
+ * there), and its first part is re-hashed rather than fetched again. A
+ * download is only reported done once its whole content hashes to the
+ * expected id; otherwise it is deleted.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,6 +35,7 @@
 #include "core/cachepriv.h"
 #include "core/workers.h"
 #include "remote/remotepriv.h"
+#include "remote/xworker.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/progress.h"
@@ -48,6 +50,11 @@
 #define RETRY_AFTER_MAX_MS 30000
 #define MAX_REPORTED 10                   /* failures reported one by one */
 #define DRAW_EVERY_MS 100
+/* Bodies from this size get large libcurl buffers: a 1 GB object in 4,000
+ * reads rather than 60,000. Smaller ones keep the defaults, since each
+ * setting costs a fresh allocation per request (a 1 MB upload buffer per
+ * small PUT was an eighth of a small push's time). */
+#define BIG_BODY ((uint64_t)1 << 20)
 
 struct slot {
 	CURL *h;                    /* an easy handle, reused across requests */
@@ -61,11 +68,14 @@ struct engine {
 	struct xop *xs;       /* one per operation */
 	size_t n;
 	CURLM *multi;
+	struct xworkers *xw;  /* file work of GETs and PUTs, or NULL */
 	struct slot *slots;   /* r->jobs of them */
 	size_t next;          /* first operation never started */
 	size_t *wait;         /* operations waiting to be tried again */
 	size_t nwait, await;
 	int running;
+	int ending;           /* requests over whose end the workers have not run yet */
+	size_t prepared;      /* uploads before this index were prepared ahead */
 	int fatal;            /* credentials refused: start nothing more */
 	size_t ndone, nfailed, nreported;
 	uint64_t bytes;       /* transferred so far (atomic: threads add to it) */
@@ -114,12 +124,14 @@ static void human(struct strbuf *sb, double b)
 
 static void draw(struct engine *e, int force)
 {
+	if (!e->o->progress || !e->o->progress->tty)
+		return;
 	int64_t t = now_ms();
 	struct strbuf sb = STRBUF_INIT;
 	uint64_t bytes = __atomic_load_n(&e->bytes, __ATOMIC_RELAXED);
 	size_t done = __atomic_load_n(&e->ndone, __ATOMIC_RELAXED);
 
-	if (!e->o->progress || (!force && t - e->last_draw < DRAW_EVERY_MS))
+	if (!force && t - e->last_draw < DRAW_EVERY_MS)
 		return;
 	e->last_draw = t;
 	human(&sb, (double)bytes);
@@ -168,8 +180,13 @@ static void conclude(struct engine *e, struct xop *x, enum xresult res)
 	if (e->o->verbose && op->status == ROP_OK && (op->type == ROP_GET || op->type == ROP_PUT ||
 						      op->type == ROP_DELETE)) {
 		struct strbuf sb = STRBUF_INIT;
-		strbuf_addf(&sb, "%s %s", op->type == ROP_GET ? "downloaded" :
-			    op->type == ROP_PUT ? "uploaded" : "deleted", op->key);
+		if (op->type == ROP_GET && op->resumed && op->resumed >= x->got)
+			strbuf_addf(&sb, "verified %s (downloaded earlier)", op->key);
+		else if (op->type == ROP_GET && op->resumed)
+			strbuf_addf(&sb, "downloaded %s (resumed after %" PRIu64 " bytes)", op->key, op->resumed);
+		else
+			strbuf_addf(&sb, "%s %s", op->type == ROP_GET ? "downloaded" :
+				    op->type == ROP_PUT ? "uploaded" : "deleted", op->key);
 		if (e->o->progress)
 			progress_print(e->o->progress, sb.buf);
 		else
@@ -182,6 +199,8 @@ static void conclude(struct engine *e, struct xop *x, enum xresult res)
 	strbuf_release(&x->body);
 	strbuf_release(&x->token);
 	strbuf_release(&x->reason);
+	free(x->cerr);
+	x->cerr = NULL;
 }
 
 /* Backoff before attempt k (1-based): 250 ms doubling up to 8 s, +-25%. */
@@ -208,11 +227,14 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *ud)
 	if (!x->started) {
 		x->started = 1;
 		curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &x->http);
-		if (x->op->type == ROP_GET && x->http == 200 && x->got && xop_sink_restart(x) < 0)
-			return 0;
+		if (x->op->type == ROP_GET && x->http == 200 && x->got) {
+			x->op->resumed = 0;
+			if (xop_sink_restart(x) < 0)
+				return 0;
+		}
 	}
 	if (x->op->type == ROP_GET && (x->http == 200 || x->http == 206)) {
-		if (xop_sink_write(x, data, n) < 0)
+		if (xw_put(x->xw, x, data, n) < 0)
 			return 0;
 		__atomic_add_fetch(x->bytes, n, __ATOMIC_RELAXED);
 		return n;
@@ -234,7 +256,7 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *ud)
 static size_t on_read(char *buf, size_t size, size_t nmemb, void *ud)
 {
 	struct xop *x = ud;
-	ssize_t k = xop_source_read(x, buf, size * nmemb);
+	ssize_t k = xw_take(x->xw, x, buf, size * nmemb);
 
 	if (k < 0)
 		return CURL_READFUNC_ABORT;
@@ -248,7 +270,7 @@ static int on_seek(void *ud, curl_off_t offset, int origin)
 
 	if (offset != 0 || origin != SEEK_SET)
 		return CURL_SEEKFUNC_CANTSEEK;
-	return xop_source_open(x) < 0 ? CURL_SEEKFUNC_FAIL : CURL_SEEKFUNC_OK;
+	return xw_rewind(x->xw, x) < 0 ? CURL_SEEKFUNC_FAIL : CURL_SEEKFUNC_OK;
 }
 
 /* --- classification ------------------------------------------------------ */
@@ -320,7 +342,6 @@ static enum xresult classify(struct engine *e, struct xop *x, CURLcode cc, const
 		}
 		return transient_curl(cc) ? XR_RETRY : XR_FAIL;
 	}
-	curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &x->http);
 	if (r->kind->classify && (kr = r->kind->classify(r, x)) != XR_DEFAULT)
 		return kr;
 	long s = x->http;
@@ -352,7 +373,7 @@ static enum xresult classify(struct engine *e, struct xop *x, CURLcode cc, const
 		return XR_OK;
 	}
 	case ROP_GET:
-		return xop_sink_finish(r, x);
+		return x->wres; /* the worker's check of the whole body */
 	case ROP_LIST:
 		return r->kind->list_page(r, x);
 	default:
@@ -382,9 +403,10 @@ static void common_options(struct engine *e, struct slot *s, struct xop *x)
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
-	/* large buffers: a 1 GB object in 4,000 writes rather than 60,000 */
-	curl_easy_setopt(h, CURLOPT_BUFFERSIZE, 256L << 10);
-	curl_easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, 1L << 20);
+	if (x->op->size >= BIG_BODY) {
+		curl_easy_setopt(h, CURLOPT_BUFFERSIZE, 256L << 10);
+		curl_easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, 1L << 20);
+	}
 	if (r->net) {
 		if (r->net->resolve)
 			curl_easy_setopt(h, CURLOPT_RESOLVE, r->net->resolve);
@@ -439,12 +461,24 @@ static void start(struct engine *e, struct xop *x)
 	x->started = 0;
 	x->http = 0;
 	x->resume_from = 0;
+	if (x->op->type == ROP_GET) {
+		/* no worker has it now (an upload may be being prepared) */
+		x->asked = 0;
+		x->wfailed = 0;
+		x->wres = XR_FAIL;
+	}
 	strbuf_reset(&x->body);
-	if (x->op->type == ROP_GET && x->fd < 0) {
+	/* the destination is only opened here when an earlier download left
+	 * something to resume; else its worker creates it with the first bytes */
+	struct stat st;
+	if (x->op->type == ROP_GET && x->fd < 0)
+		x->got = x->op->resumed = 0;
+	if (x->op->type == ROP_GET && x->fd < 0 && stat(x->op->local, &st) == 0 && st.st_size > 0) {
 		if (xop_sink_open(e->r, x, 1) < 0) {
 			settle(e, x, XR_FAIL, 0);
 			return;
 		}
+		x->op->resumed = x->got;
 		if (x->got && x->op->size && x->got == x->op->size && x->op->sha256[0]) {
 			/* a complete earlier download: only its hash is left to check */
 			enum xresult res = xop_sink_finish(e->r, x);
@@ -452,7 +486,7 @@ static void start(struct engine *e, struct xop *x)
 			return;
 		}
 	}
-	if (x->op->type == ROP_PUT && x->phase <= 0 && xop_source_open(x) < 0) {
+	if (x->op->type == ROP_PUT && x->phase <= 0 && xw_ready(e->xw, x) < 0) {
 		settle(e, x, XR_FAIL, 0);
 		return;
 	}
@@ -528,6 +562,18 @@ static void settle(struct engine *e, struct xop *x, enum xresult res, long retry
 	conclude(e, x, res);
 }
 
+/* What x's finished request comes to, once no worker has it. */
+static enum xresult judge(struct engine *e, struct xop *x)
+{
+	enum xresult res = classify(e, x, x->cc, x->cerr ? x->cerr : "");
+
+	if (res == XR_AGAIN && x->op->type == ROP_GET && x->no_resume)
+		xop_sink_close(x);
+	if (res == XR_RETRY && x->op->type == ROP_GET)
+		xop_sink_close(x); /* keeps what arrived: the next attempt resumes after it */
+	return res;
+}
+
 static void finished(struct engine *e, CURLMsg *m)
 {
 	struct slot *s;
@@ -536,23 +582,34 @@ static void finished(struct engine *e, CURLMsg *m)
 
 	curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&s);
 	x = s->x;
-	enum xresult res = classify(e, x, m->data.result, s->err);
-	if (res == XR_RETRY)
-		curl_easy_getinfo(s->h, CURLINFO_RETRY_AFTER, &ra);
-	release_slot(e, s);
-	if (res == XR_AGAIN && x->op->type == ROP_GET && x->no_resume)
-		xop_sink_close(x);
-	if (res == XR_RETRY && x->op->type == ROP_GET && x->fd >= 0) {
-		/* keep what arrived: the next attempt resumes after it */
-		close(x->fd);
-		x->fd = -1;
-		if (x->hashing)
-			hash_stream_abort(&x->hs);
-		x->hashing = 0;
-		if (!x->got)
-			unlink(x->op->local);
+	x->cc = m->data.result;
+	free(x->cerr);
+	x->cerr = s->err[0] ? xstrdup(s->err) : NULL;
+	curl_easy_getinfo(s->h, CURLINFO_RESPONSE_CODE, &x->http);
+	curl_easy_getinfo(s->h, CURLINFO_RETRY_AFTER, &ra);
+	x->retry_after = (long)ra;
+	/* a download's last bytes and its check, an upload's close, happen on
+	 * its worker: the outcome is judged when that is done (collect) */
+	int verify = x->op->type == ROP_GET && x->cc == CURLE_OK && x->http / 100 == 2;
+	if ((x->op->type == ROP_GET || x->op->type == ROP_PUT) && xw_end(e->xw, x, verify)) {
+		release_slot(e, s);
+		e->ending++;
+		return;
 	}
-	settle(e, x, res, (long)ra);
+	enum xresult res = judge(e, x);
+	release_slot(e, s);
+	settle(e, x, res, x->retry_after);
+}
+
+/* Judges the requests whose ends the workers have run. */
+static void collect(struct engine *e)
+{
+	struct xop *x;
+
+	while (e->xw && (x = xw_next_done(e->xw))) {
+		e->ending--;
+		settle(e, x, judge(e, x), x->retry_after);
+	}
 }
 
 /* Index in e->wait of an operation due now, or -1; *next_ms gets the
@@ -581,14 +638,22 @@ static void drain(struct engine *e)
 		conclude(e, x, XR_FATAL);
 	}
 	e->nwait = 0;
-	for (; e->next < e->n; e->next++)
+	for (; e->next < e->n; e->next++) {
+		if (e->xw && e->xs[e->next].op->type == ROP_PUT)
+			xw_quiesce(e->xw, &e->xs[e->next]); /* it may have been prepared */
 		conclude(e, &e->xs[e->next], XR_FATAL);
+	}
 }
 
 static void fill(struct engine *e)
 {
 	int64_t next;
 
+	/* the next uploads' sources are opened and read meanwhile */
+	size_t ahead = e->next + (size_t)e->r->jobs;
+	for (; e->xw && !e->fatal && e->prepared < e->n && e->prepared < ahead; e->prepared++)
+		if (e->prepared >= e->next && e->xs[e->prepared].op->type == ROP_PUT)
+			xw_prepare(e->xw, &e->xs[e->prepared]);
 	while (!e->fatal && e->running < e->r->jobs) {
 		long w = due_now(e, now_ms(), &next);
 		if (w >= 0) {
@@ -605,9 +670,25 @@ static void fill(struct engine *e)
 		drain(e);
 }
 
+/* Waits for the sockets, the next retry due or a worker's end, up to 100 ms. */
+static void wait_some(struct engine *e)
+{
+	int64_t next;
+
+	due_now(e, now_ms(), &next);
+	int64_t d = e->nwait ? next - now_ms() : 100;
+	int ms = (int)(d < 0 ? 0 : d > 100 ? 100 : d);
+	if (e->xw)
+		xw_poll(e->xw, ms, !e->running);
+	else if (e->running)
+		curl_multi_poll(e->multi, NULL, 0, ms, NULL);
+	else if (ms > 0)
+		usleep((useconds_t)ms * 1000);
+}
+
 static int run_multi(struct engine *e)
 {
-	int still;
+	int still = 0, nw = workers_count(0);
 	CURLMsg *m;
 
 	e->multi = curl_multi_init();
@@ -615,32 +696,37 @@ static int run_multi(struct engine *e)
 	curl_multi_setopt(e->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)e->r->jobs);
 	curl_multi_setopt(e->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)e->r->jobs);
 	curl_multi_setopt(e->multi, CURLMOPT_MAXCONNECTS, (long)e->r->jobs);
+	for (size_t i = 0; i < e->n && !e->xw; i++)
+		if (e->xs[i].op->type == ROP_GET || e->xs[i].op->type == ROP_PUT)
+			e->xw = xw_start(e->r, nw, e->multi);
+	for (size_t i = 0; i < e->n; i++) {
+		e->xs[i].xw = e->xw;
+		e->xs[i].worker = (int)(i % (size_t)nw);
+	}
 	for (;;) {
+		int any = 0;
+		collect(e);
 		fill(e);
-		if (!e->running) {
-			int64_t next;
-			if (!e->nwait)
-				break;
-			due_now(e, now_ms(), &next);
-			int64_t d = next - now_ms();
-			if (d > 0)
-				usleep((useconds_t)(d > 100 ? 100 : d) * 1000);
-			draw(e, 0);
-			continue;
+		if (!e->running && !e->ending && !e->nwait)
+			break;
+		if (e->running) {
+			int q;
+			curl_multi_perform(e->multi, &still);
+			while ((m = curl_multi_info_read(e->multi, &q)))
+				if (m->msg == CURLMSG_DONE) {
+					finished(e, m);
+					any = 1;
+				}
 		}
-		curl_multi_perform(e->multi, &still);
-		int q;
-		while ((m = curl_multi_info_read(e->multi, &q)))
-			if (m->msg == CURLMSG_DONE)
-				finished(e, m);
-		if (e->running && still) {
-			int64_t next;
-			due_now(e, now_ms(), &next);
-			int64_t d = e->nwait ? next - now_ms() : 100;
-			curl_multi_poll(e->multi, NULL, 0, (int)(d < 0 ? 0 : d > 100 ? 100 : d), NULL);
-		}
+		if (e->xw)
+			xw_kick(e->xw);
+		/* after a request ended, start the next before waiting */
+		if (!any && (!e->running || still))
+			wait_some(e);
 		draw(e, 0);
 	}
+	if (e->xw)
+		xw_stop(e->xw);
 	for (int i = 0; i < e->r->jobs; i++)
 		if (e->slots[i].h)
 			curl_easy_cleanup(e->slots[i].h);
@@ -663,10 +749,14 @@ static void direct_one(void *ctx, size_t i, int w)
 			res = XR_FATAL;
 			break;
 		}
-		if (x->op->type == ROP_GET && xop_sink_open(e->r, x, 0) < 0) {
+		/* what an interrupted download left is kept and re-hashed, and
+		 * the copy goes on from there (local.c), as HTTP's Range does */
+		if (x->op->type == ROP_GET && xop_sink_open(e->r, x, 1) < 0) {
 			res = XR_FAIL;
 			break;
 		}
+		if (x->op->type == ROP_GET)
+			x->op->resumed = x->got;
 		if (x->op->type == ROP_PUT && xop_source_open(x) < 0) {
 			res = XR_FAIL;
 			break;
@@ -728,7 +818,9 @@ int remote_run(struct remote *r, struct rop *ops, size_t n, const struct rrun_op
 	e.xs = xcalloc(n, sizeof(*e.xs));
 	for (size_t i = 0; i < n; i++) {
 		e.xs[i].op = &ops[i];
-		e.xs[i].fd = e.xs[i].src = -1;
+		e.xs[i].fd = e.xs[i].src = e.xs[i].twin_fd = -1;
+		ops[i].twin_ok = 0;
+		ops[i].resumed = 0;
 		e.xs[i].bytes = &e.bytes;
 		ops[i].status = ROP_PENDING;
 		e.total_bytes += ops[i].size;
@@ -739,6 +831,9 @@ int remote_run(struct remote *r, struct rop *ops, size_t n, const struct rrun_op
 	else
 		run_multi(&e);
 	draw(&e, 1);
+	/* the callers' summaries and messages start lines of their own */
+	if (o->progress)
+		progress_clear(o->progress);
 	if (e.nreported > MAX_REPORTED)
 		error("... and %zu more failures on remote '%s'", e.nreported - MAX_REPORTED, r->name);
 	free(e.wait);

@@ -23,6 +23,17 @@
  * writes while the network is still sending and the final sync of the
  * batch has little left to wait for. */
 #define WRITEBACK_EVERY ((uint64_t)8 << 20)
+/*
+ * Whole aligned blocks of a large download bypass the page cache (O_DIRECT):
+ * the data has to reach the disk before the object may enter the cache
+ * anyway, and on the machine this was measured on, writing 1 GB into fresh
+ * page cache cost 1.5-3.5 s of CPU (pages new to the guest are expensive)
+ * against 0.35 s with O_DIRECT. The rest (small objects, a tail, an
+ * unaligned resume) goes through the cache; so does everything on a
+ * filesystem without O_DIRECT.
+ */
+#define DIRECT_ALIGN 4096
+#define DIRECT_MIN ((size_t)256 << 10)
 
 void xop_reason(struct xop *x, const char *fmt, ...)
 {
@@ -32,6 +43,26 @@ void xop_reason(struct xop *x, const char *fmt, ...)
 	va_start(ap, fmt);
 	strbuf_vaddf(&x->reason, fmt, ap);
 	va_end(ap);
+}
+
+/* The twin (rop.twin) is written only by a download that starts from its
+ * first byte: a resumed one has no copy of the part it did not receive. */
+static void twin_drop(struct xop *x)
+{
+	if (x->twin_fd >= 0)
+		close(x->twin_fd);
+	x->twin_fd = -1;
+	if (x->op->twin)
+		unlink(x->op->twin);
+	x->op->twin_ok = 0;
+}
+
+static void twin_start(struct xop *x)
+{
+	twin_drop(x);
+	if (x->op->twin)
+		x->twin_fd = open(x->op->twin, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	x->twin_direct = x->twin_no_direct = 0;
 }
 
 static void sink_reset(struct xop *x)
@@ -79,9 +110,12 @@ int xop_sink_open(struct remote *r, struct xop *x, int resume)
 		x->fd = -1;
 		return -1;
 	}
+	x->direct = 0;
 	if (st.st_size > 0 && resume && !x->no_resume && (!x->op->size || (uint64_t)st.st_size <= x->op->size) &&
-	    sink_rehash(x) == 0)
+	    sink_rehash(x) == 0) {
+		twin_drop(x);
 		return 0;
+	}
 	if (st.st_size > 0 && (ftruncate(x->fd, 0) < 0 || lseek(x->fd, 0, SEEK_SET) < 0)) {
 		xop_reason(x, "cannot truncate '%s': %s", path, strerror(errno));
 		close(x->fd);
@@ -89,18 +123,68 @@ int xop_sink_open(struct remote *r, struct xop *x, int resume)
 		return -1;
 	}
 	x->no_resume = 0;
+	x->direct = 0;
 	sink_reset(x);
+	twin_start(x);
 	return 0;
+}
+
+/* Switches fd in or out of O_DIRECT; -1 when it cannot. */
+static int set_direct(int fd, int on)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	return fl < 0 || fcntl(fd, F_SETFL, on ? fl | O_DIRECT : fl & ~O_DIRECT) < 0 ? -1 : 0;
+}
+
+/*
+ * Appends data to fd, which ends at off: with O_DIRECT when it is whole
+ * aligned blocks and *no_direct is not set (*direct: the mode fd is in).
+ * 0, or -1 with errno set.
+ */
+static int append(int fd, int *direct, int *no_direct, const void *data, size_t len, uint64_t off)
+{
+	int want = !*no_direct && len >= DIRECT_MIN && len % DIRECT_ALIGN == 0 && off % DIRECT_ALIGN == 0 &&
+		   (uintptr_t)data % DIRECT_ALIGN == 0;
+
+	if (want != *direct) {
+		if (set_direct(fd, want) == 0)
+			*direct = want;
+		else if (want)
+			*no_direct = 1, want = 0;
+		else
+			return -1;
+	}
+	if (write_all(fd, data, len) == 0)
+		return 0;
+	if (!want || errno != EINVAL)
+		return -1;
+	/* the filesystem takes O_DIRECT opens but not these writes */
+	*no_direct = 1;
+	if (set_direct(fd, 0) < 0 || lseek(fd, (off_t)off, SEEK_SET) < 0)
+		return -1;
+	*direct = 0;
+	return write_all(fd, data, len);
 }
 
 int xop_sink_write(struct xop *x, const void *data, size_t len)
 {
-	if (write_all(x->fd, data, len) < 0) {
+	if (append(x->fd, &x->direct, &x->no_direct, data, len, x->got) < 0) {
 		xop_reason(x, "cannot write '%s': %s", x->op->local, strerror(errno));
 		return -1;
 	}
 	hash_stream_update(&x->hs, data, len);
+	/*
+	 * The twin is written as the object is: through the page cache it
+	 * cost a pull of 1 GB 1.3 to 4.7 s (0.8 to 5.4 s of system time, as
+	 * fresh pages were cheap or not), with O_DIRECT a steady 1.5 s. The
+	 * disk takes the same bytes either way, now rather than at writeback.
+	 */
+	if (x->twin_fd >= 0 && append(x->twin_fd, &x->twin_direct, &x->twin_no_direct, data, len, x->got) < 0)
+		twin_drop(x); /* only a shortcut for the checkout: no error */
 	x->got += len;
+	if (x->direct)
+		x->flushed = x->got; /* nothing of it waits in the page cache */
 	if (x->got - x->flushed >= WRITEBACK_EVERY) {
 		sync_file_range(x->fd, (off_t)x->flushed, (off_t)(x->got - x->flushed), SYNC_FILE_RANGE_WRITE);
 		x->flushed = x->got;
@@ -116,6 +200,7 @@ int xop_sink_restart(struct xop *x)
 		return -1;
 	}
 	sink_reset(x);
+	twin_start(x);
 	return 0;
 }
 
@@ -131,6 +216,7 @@ void xop_sink_close(struct xop *x)
 	x->hashing = 0;
 	if (!x->got)
 		unlink(x->op->local);
+	twin_drop(x);
 }
 
 enum xresult xop_sink_finish(struct remote *r, struct xop *x)
@@ -139,13 +225,16 @@ enum xresult xop_sink_finish(struct remote *r, struct xop *x)
 	struct rop *op = x->op;
 
 	(void)r;
-	if (x->got > x->flushed)
+	/* the tail of a large file to the disk now; small ones are left to the
+	 * batch's syncfs, which writes them all in one pass */
+	if (x->got > x->flushed && x->got >= WRITEBACK_EVERY)
 		sync_file_range(x->fd, (off_t)x->flushed, 0, SYNC_FILE_RANGE_WRITE);
 	if (close(x->fd) < 0) {
 		x->fd = -1;
 		xop_reason(x, "cannot write '%s': %s", op->local, strerror(errno));
 		hash_stream_abort(&x->hs);
 		x->hashing = 0;
+		twin_drop(x);
 		return XR_FAIL;
 	}
 	x->fd = -1;
@@ -160,7 +249,16 @@ enum xresult xop_sink_finish(struct remote *r, struct xop *x)
 				   op->size);
 		unlink(op->local);
 		x->no_resume = 1;
+		twin_drop(x);
 		return XR_RETRY;
+	}
+	if (x->twin_fd >= 0) {
+		int bad = close(x->twin_fd) < 0;
+		x->twin_fd = -1;
+		if (bad)
+			twin_drop(x);
+		else
+			op->twin_ok = 1;
 	}
 	return XR_OK;
 }

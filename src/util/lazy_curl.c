@@ -38,6 +38,7 @@ LAZY_FORWARD(curl_lib, CURLMcode, curl_multi_perform, (CURLM *m, int *running), 
 LAZY_FORWARD(curl_lib, CURLMcode, curl_multi_poll,
 	     (CURLM *m, struct curl_waitfd extra[], unsigned int nextra, int timeout_ms, int *numfds),
 	     (m, extra, nextra, timeout_ms, numfds))
+LAZY_FORWARD(curl_lib, CURLMcode, curl_multi_wakeup, (CURLM *m), (m))
 LAZY_FORWARD(curl_lib, CURLMsg *, curl_multi_info_read, (CURLM *m, int *left), (m, left))
 LAZY_FORWARD(curl_lib, CURLMcode, curl_multi_cleanup, (CURLM *m), (m))
 LAZY_FORWARD(curl_lib, CURLU *, curl_url, (void), ())

@@ -56,6 +56,12 @@ void progress_status(struct progress *p, const char *fmt, ...)
 	draw(p);
 }
 
+void progress_clear(struct progress *p)
+{
+	clear(p);
+	strbuf_reset(&p->status);
+}
+
 void progress_done(struct progress *p)
 {
 	clear(p);

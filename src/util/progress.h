@@ -20,6 +20,9 @@ void progress_init(struct progress *p);
 void progress_print(struct progress *p, const char *line);
 /* Replaces the status line (on stderr); does nothing without a terminal. */
 void progress_status(struct progress *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Takes the status line off the screen (until the next progress_status),
+ * so that what is printed next starts a line of its own. */
+void progress_clear(struct progress *p);
 /* Removes the status line and frees p. */
 void progress_done(struct progress *p);
 

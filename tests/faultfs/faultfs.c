@@ -20,6 +20,9 @@
  *                        kinds FAULTFS_CALL selects) are written here
  *   FAULTFS_LOG          each injected fault appends a line here: call,
  *                        kind, path, errno
+ *   FAULTFS_STALL        a file: the chosen call, instead of failing, creates
+ *                        it and blocks for ever, so that a test can SIGKILL
+ *                        repro at exactly that call
  *   FAULTFS_PROG         the program it acts in (default "repro"); any other
  *                        program (env, sh) runs untouched
  *
@@ -66,6 +69,7 @@ static struct {
 	int err;                 /* the errno injected */
 	char count_file[PATH_MAX];
 	char log_file[PATH_MAX];
+	char stall_file[PATH_MAX]; /* FAULTFS_STALL: block there instead of failing */
 	unsigned long seen;      /* counted calls of the selected kinds (atomic) */
 	unsigned long per_kind[K_N]; /* calls under the prefix, per kind (atomic) */
 	unsigned long injected;  /* faults injected (atomic) */
@@ -134,6 +138,7 @@ __attribute__((constructor)) static void faultfs_init(void)
 	ff.err = parse_errno(getenv("FAULTFS_ERRNO"));
 	copy_env(ff.count_file, sizeof(ff.count_file), "FAULTFS_COUNT_FILE");
 	copy_env(ff.log_file, sizeof(ff.log_file), "FAULTFS_LOG");
+	copy_env(ff.stall_file, sizeof(ff.stall_file), "FAULTFS_STALL");
 	/* the commands repro starts are not under test */
 	unsetenv("LD_PRELOAD");
 	ff.active = 1;
@@ -234,6 +239,12 @@ static int decide(enum kind k, const char *func, const char *abs)
 		snprintf(line, sizeof(line), "%s %s %s %s #%lu\n", func, kind_names[k], abs, strerror(ff.err), n);
 		append_line(ff.log_file, line);
 		in_shim = 0;
+	}
+	if (ff.stall_file[0]) {
+		in_shim = 1;
+		append_line(ff.stall_file, abs);
+		for (;;)
+			pause();
 	}
 	return ff.err;
 }

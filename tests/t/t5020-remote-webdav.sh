@@ -29,6 +29,18 @@ test_expect_success 'the objects are plain files in the served directory' '
 	test_cmp model.txt ../nginx/data/cache/$(echo $id | cut -c1-2)/$(echo $id | cut -c3-)
 '
 
+if command -v script >/dev/null 2>&1; then
+	test_expect_success 'on a terminal, the push and fetch summaries are lines of their own' '
+		cd p && repro remote add tty "$URL-tty" &&
+		tty_run repro push -r tty >out && grep -a -q "pushing: 11/11" tty.raw &&
+		test_grep "^pushed 13 objects" out &&
+		cd .. && clone_project p tt && cd tt && tty_run repro fetch -r tty >out &&
+		grep -a -q "fetching: 11/11" tty.raw && test_grep "^fetched 13 objects" out
+	'
+else
+	test_skip "script(1) from util-linux is not installed" "on a terminal, the summaries are lines of their own"
+fi
+
 test_expect_success 'existence checked by HEAD or by PROPFIND listings gives the same answer' '
 	cd p && repro remote modify dav check head && repro status --cloud >st.a &&
 	repro remote modify dav check list && repro status --cloud >st.b &&

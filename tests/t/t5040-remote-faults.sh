@@ -56,7 +56,7 @@ test_expect_success 'persistent corruption: the pull fails naming the object and
 	test_expect_code 1 repro pull >out 2>err &&
 	test_grep "cannot download .$key. from remote .fs. (http://127.0.0.1:$port/cache)" err &&
 	test_grep "hashes to" err && test_grep "gave up after 3 attempts" err &&
-	check_cache && test ! -f .repro/cache/$key && test ! -f .repro/tmp/pull/$id &&
+	check_cache && test ! -f .repro/cache/$key && test ! -f $(pull_tmp $id) &&
 	cmp clean.txt ../p/clean.txt
 '
 
@@ -83,6 +83,23 @@ test_expect_success 'a server that stalls mid-body is given up on and resumed wh
 	test_grep "GET /cache/$key stall" "$FS/requests.log" &&
 	test_grep "GET /cache/$key ok range=bytes=150000-" "$FS/requests.log" &&
 	cmp data/blob.bin ../p/data/blob.bin && check_cache
+'
+
+# A pull writes the workspace copy of an object of 1 MB or more while
+# downloading it; a fault must never leave that copy wrong, or left over.
+test_expect_success 'a large object under each fault: pulled intact, its copy right, nothing left over' '
+	mkdir big && (cd big && repro init >/dev/null && head -c 3000000 /dev/urandom >big.bin &&
+		repro add big.bin >/dev/null && repro remote add -d fs "http://127.0.0.1:$port/big" &&
+		repro remote modify fs check head && repro remote modify fs timeout 1 &&
+		faults mode=none && repro push >/dev/null) &&
+	id=$(sha256sum big/big.bin | cut -c1-64) && obj=.repro/cache/$(echo $id | cut -c1-2)/$(echo $id | cut -c3-) &&
+	for f in none reset 500 truncate corrupt stall 429; do
+		mkdir -p big-$f/.repro && cp big/.repro/config big-$f/.repro/ && cp big/big.bin.repro big-$f/ &&
+		(cd big-$f && faults mode=$f first=1 methods=GET delay=2 && repro pull >out &&
+			cmp big.bin ../big/big.bin && check_cache && test -f $obj &&
+			test "$(stat -c %i big.bin)" != "$(stat -c %i $obj)" &&
+			test -z "$(find .repro/tmp/pull -type f)") || return 1
+	done
 '
 
 test_expect_success 'a refused connection fails every transfer clearly' '

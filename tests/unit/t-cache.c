@@ -517,6 +517,19 @@ static void test_objects(struct state *st)
 	   "a corrupt download is rejected and not kept");
 	ok(err_has("corrupt object") && err_has("https://remote.example/y"), "... naming where it came from");
 
+	/* a verified copy offered for a checkout is moved into place; one that
+	 * changed since it was offered is not used (nor left behind) */
+	put(".repro/tmp/w1", "world\n", 0644);
+	cache_offer_copy(&c, world, ".repro/tmp/w1");
+	ino_t offered = ino_of(".repro/tmp/w1");
+	ok(cache_checkout(&c, &h, world, "w1.txt", NULL) == 0 && same_text("w1.txt", "world\n") &&
+	   ino_of("w1.txt") == offered && !path_exists(".repro/tmp/w1"), "an offered copy is renamed into place");
+	put(".repro/tmp/w2", "world\n", 0644);
+	cache_offer_copy(&c, world, ".repro/tmp/w2");
+	put(".repro/tmp/w2", "wrong!\n", 0644);
+	ok(cache_checkout(&c, &h, world, "w2.txt", NULL) == 0 && same_text("w2.txt", "world\n") &&
+	   !path_exists(".repro/tmp/w2"), "a copy changed since it was offered is not used");
+
 	/* damage an object in place */
 	strbuf_reset(&p);
 	cache_object_path(&c, hello, &p);
