@@ -329,32 +329,41 @@ void cache_offer_copy(struct cache *c, const char *id, const char *path)
 	fresh_offer_copy(c->fresh, id, path);
 }
 
-/* 1 when FICLONE works in the cache's tmp directory (tried once). */
+/*
+ * FICLONE between two scratch files in tmp, to learn whether it works. Any
+ * failure on the way only means "no reflinks" (the workspace then stays a
+ * copy, which is correct), so none is reported. They are named
+ * tmp/probe-PID-N, apart from the objects' temporary files, so that tests
+ * injecting faults can tell a failing probe from a failing store.
+ */
+static void probe_reflink(struct cache *c)
+{
+	static atomic_uint counter;
+	char name[2][64];
+	int fd[2];
+
+	for (int i = 0; i < 2; i++) {
+		snprintf(name[i], sizeof(name[i]), "probe-%ld-%u", (long)getpid(), atomic_fetch_add(&counter, 1));
+		fd[i] = openat(c->tmpfd, name[i], O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	}
+	if (fd[0] >= 0 && fd[1] >= 0 && write_all(fd[0], "probe", 5) == 0 && try_reflink(c, fd[1], fd[0]) < 0)
+		__atomic_store_n(&c->reflink, 0, __ATOMIC_RELAXED);
+	if (__atomic_load_n(&c->reflink, __ATOMIC_RELAXED) < 0)
+		__atomic_store_n(&c->reflink, 0, __ATOMIC_RELAXED);
+	for (int i = 0; i < 2; i++) {
+		if (fd[i] < 0)
+			continue;
+		unlinkat(c->tmpfd, name[i], 0);
+		close(fd[i]);
+	}
+}
+
+/* 1 when FICLONE works in the cache's tmp directory (probed once). */
 static int reflink_works(struct cache *c)
 {
-	char *a = NULL, *b = NULL;
-	int fa, fb, r = 0;
-
-	if (__atomic_load_n(&c->reflink, __ATOMIC_RELAXED) >= 0)
-		return c->reflink;
-	fa = tmp_create_quiet(c, &a);
-	fb = fa < 0 ? -1 : tmp_create_quiet(c, &b);
-	if (fb >= 0 && write_all(fa, "x", 1) == 0) {
-		int src = open(a, O_RDONLY | O_CLOEXEC); /* FICLONE reads its source */
-		r = src >= 0 && try_reflink(c, fb, src) == 1;
-		if (src >= 0)
-			close(src);
-	}
-	for (int i = 0; i < 2; i++) {
-		int fd = i ? fb : fa;
-		char *name = i ? b : a;
-		if (fd >= 0) {
-			close(fd);
-			unlink(name);
-		}
-		free(name);
-	}
-	return r;
+	if (__atomic_load_n(&c->reflink, __ATOMIC_RELAXED) < 0)
+		probe_reflink(c);
+	return __atomic_load_n(&c->reflink, __ATOMIC_RELAXED) > 0;
 }
 
 int cache_checkout_copies(struct cache *c)
@@ -850,35 +859,6 @@ out:
 	free(todo);
 	tree_release(&t);
 	return ret;
-}
-
-/*
- * FICLONE between two scratch files in tmp, to learn whether it works. Any
- * failure on the way only means "no reflinks" (the workspace then stays a
- * copy, which is correct), so none is reported. They are named
- * tmp/probe-PID-N, apart from the objects' temporary files, so that tests
- * injecting faults can tell a failing probe from a failing store.
- */
-static void probe_reflink(struct cache *c)
-{
-	static atomic_uint counter;
-	char name[2][64];
-	int fd[2];
-
-	for (int i = 0; i < 2; i++) {
-		snprintf(name[i], sizeof(name[i]), "probe-%ld-%u", (long)getpid(), atomic_fetch_add(&counter, 1));
-		fd[i] = openat(c->tmpfd, name[i], O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	}
-	if (fd[0] >= 0 && fd[1] >= 0 && write_all(fd[0], "probe", 5) == 0 && try_reflink(c, fd[1], fd[0]) < 0)
-		__atomic_store_n(&c->reflink, 0, __ATOMIC_RELAXED);
-	if (__atomic_load_n(&c->reflink, __ATOMIC_RELAXED) < 0)
-		__atomic_store_n(&c->reflink, 0, __ATOMIC_RELAXED);
-	for (int i = 0; i < 2; i++) {
-		if (fd[i] < 0)
-			continue;
-		unlinkat(c->tmpfd, name[i], 0);
-		close(fd[i]);
-	}
 }
 
 enum link_type relink_type(struct cache *c)
