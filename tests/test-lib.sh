@@ -78,7 +78,7 @@ skip_all() {
 	# services started so far keep their pid files in $TRASH
 	_run_cleanups
 	test_cleanups=""
-	rm -rf "$TRASH"
+	rm -rf "$TRASH" "$VGLOG"
 	exit 0
 }
 
