@@ -28,7 +28,18 @@ struct builder {
 	struct anchor *anchors;
 	size_t nanchors, anchors_alloc;
 	size_t nodes; /* nodes created so far, against YTREE_MAX_NODES */
+	/* nodes taken out of the tree while parsing goes on (a merge's key
+	 * and value, copied into the mapping): an anchor may still name one,
+	 * and a later alias copy it, so they are freed only at the end */
+	struct ynode **dead;
+	size_t ndead, dead_alloc;
 };
+
+static void bury(struct builder *b, struct ynode *n)
+{
+	ARRAY_GROW(b->dead, b->dead_alloc, b->ndead + 1);
+	b->dead[b->ndead++] = n;
+}
 
 static struct ynode *node_new(struct builder *b, enum ynode_type t, const yaml_mark_t *m)
 {
@@ -195,8 +206,8 @@ static int parse_children(struct builder *b, struct ynode *n, int depth)
 			}
 			if (key->plain && !strcmp(key->str, "<<")) {
 				int r = apply_merge(b, n, val);
-				ytree_free(key);
-				ytree_free(val);
+				bury(b, key);
+				bury(b, val);
 				if (r < 0)
 					return -1;
 				continue;
@@ -351,6 +362,9 @@ done:
 	for (size_t i = 0; i < b.nanchors; i++)
 		free(b.anchors[i].name);
 	free(b.anchors);
+	for (size_t i = 0; i < b.ndead; i++)
+		ytree_free(b.dead[i]);
+	free(b.dead);
 	yaml_parser_delete(&b.parser);
 	return ret;
 }
