@@ -9,7 +9,11 @@
 #     parallel) and `rclone copy --transfers 16` (rclone in the first run only:
 #     it takes minutes on the small files; RCLONE_RUNS=N for more)
 #   - fetch: `repro fetch` (download into the cache, every object verified
-#     and made durable) next to curl and rclone downloading the files
+#     and made durable) next to curl and rclone downloading the files, and
+#     next to the same curl download followed by what repro also does and
+#     curl does not: the SHA-256 of every file (`openssl dgst -sha256`, which
+#     uses the CPU's SHA instructions) and `sync` (the data on disk): the
+#     floor of a verified, durable download
 #   - pull: `repro pull` (fetch, then the checkout into the workspace)
 #   - the no-op push of the small set (every object already there)
 # Every run writes into fresh directories (local and remote: deleting makes
@@ -57,9 +61,11 @@ large_files() { # DIR: 20 files of 50 MB
 }
 
 curl_lists() { # SET RUN: upload and download lists for one curl process each
-	(cd "$W/$1" && find data -type f | sort) | awk -v u="$URL/curl-$1-$2" -v s="$W/$1" -v o="$W/curl-out-$1-$2" '
+	(cd "$W/$1" && find data -type f | sort) | awk -v u="$URL/curl-$1-$2" -v s="$W/$1" -v o="$W/curl-out-$1-$2" \
+		-v v="$W/curl-vout-$1-$2" '
 		{ printf "upload-file = \"%s/%s\"\nurl = \"%s/%s\"\n", s, $0, u, $0 >"'"$W"'/put.lst";
-		  printf "url = \"%s/%s\"\noutput = \"%s/%s\"\n", u, $0, o, $0 >"'"$W"'/get.lst" }'
+		  printf "url = \"%s/%s\"\noutput = \"%s/%s\"\n", u, $0, o, $0 >"'"$W"'/get.lst";
+		  printf "url = \"%s/%s\"\noutput = \"%s/%s\"\n", u, $0, v, $0 >"'"$W"'/vget.lst" }'
 }
 
 clone() { # SET DST: a fresh project that knows the remote and the tracked data
@@ -68,7 +74,7 @@ clone() { # SET DST: a fresh project that knows the remote and the tracked data
 
 bench_set() { # SET
 	set_=$1
-	for f in rp cp rcp rf rp2 cf rcf; do : >"$W/$f"; done
+	for f in rp cp rcp rf rp2 cf rcf cvf; do : >"$W/$f"; done
 	for i in $(seq "$RUNS"); do
 		curl_lists "$set_" "$i"
 		# push: each into a fresh remote directory
@@ -83,6 +89,8 @@ bench_set() { # SET
 		clone "$set_" "$W/f-$set_-$i"; clone "$set_" "$W/p-$set_-$i"
 		sync; measure "$REPRO" -C "$W/f-$set_-$i" fetch >>"$W/rf"
 		sync; measure curl -sS -Z --parallel-max 32 --create-dirs -K "$W/get.lst" >>"$W/cf"
+		sync; measure sh -c "curl -sS -Z --parallel-max 32 --create-dirs -K '$W/vget.lst' &&
+			find '$W/curl-vout-$set_-$i' -type f -exec openssl dgst -sha256 {} + >/dev/null && sync" >>"$W/cvf"
 		sync; measure "$REPRO" -C "$W/p-$set_-$i" pull >>"$W/rp2"
 		if [ "$i" -le "${RCLONE_RUNS:-1}" ]; then
 			sync; measure rclone copy ":webdav:/rclone-$set_-$i" "$W/rclone-out-$set_-$i" --webdav-url "$URL" \
@@ -94,7 +102,9 @@ bench_set() { # SET
 	report "push, $set_" "$W/rp" "$W/cp" "curl -Z"
 	report "push, $set_" "$W/rp" "$W/rcp" rclone
 	report "fetch, $set_" "$W/rf" "$W/cf" "curl -Z"
+	report "fetch, $set_" "$W/rf" "$W/cvf" "curl+sha+sync"
 	report "pull, $set_" "$W/rp2" "$W/cf" "curl -Z"
+	report "pull, $set_" "$W/rp2" "$W/cvf" "curl+sha+sync"
 	report "pull, $set_" "$W/rp2" "$W/rcf" rclone
 }
 
