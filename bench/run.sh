@@ -35,6 +35,9 @@ measure() {
 	tail -1 "$W/.t" | awk -v a="$_t0" -v b="$_t1" '{ printf "%.4f %d %.2f\n", (b - a) / 1e9, $1, $2 + $3 }'
 }
 
+# Every file's content is its own (its number repeated): with only 3,072
+# distinct contents, as an earlier version made, repro stores each content
+# once and the comparison with cp -r, which copies every file, flattered it.
 make_files() { # DIR N: N files of 1-4 KB in subdirectories of 1,000
 	perl -e '
 		my ($dir, $n) = @ARGV; srand(42);
@@ -42,7 +45,8 @@ make_files() { # DIR N: N files of 1-4 KB in subdirectories of 1,000
 			my $d = sprintf("%s/d%03d", $dir, int($i / 1000));
 			mkdir $d unless -d $d;
 			open(my $f, ">", sprintf("%s/f%06d.dat", $d, $i)) or die;
-			print $f "x" x (1024 + int(rand(3072))), "\n"; close $f;
+			my $len = 1024 + int(rand(3072));
+			print $f substr(sprintf("%08d ", $i) x (1 + $len / 9), 0, $len), "\n"; close $f;
 		}' "$1" "$2"
 }
 

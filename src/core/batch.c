@@ -30,11 +30,26 @@ struct batch_ent {
 	char id[HASH_ID_MAX];   /* the object it becomes */
 };
 
+/*
+ * The file objects a batch holds or will hold, so that each content is
+ * written once however many files share it. Writing a duplicate is not
+ * only wasted work: renaming it over the first copy (or removing it) frees
+ * its blocks, and on a filesystem mounted with `discard` every free waits
+ * for the device. A directory of 10,000 files with 3,000 distinct contents
+ * took 0.75 s to store that way, against 0.2 s for `cp -r` and a sync.
+ */
+struct idset {
+	unsigned char (*raw)[HASH_RAW_LEN]; /* the ids claimed, in no order */
+	uint32_t *slot;                     /* open addressing: 1 + position, 0 = empty */
+	size_t n, alloc, size;              /* ids, allocated, slots (a power of two) */
+};
+
 struct cache_batch {
 	struct cache *c;
-	pthread_mutex_t lock;   /* guards e, n, alloc */
+	pthread_mutex_t lock;   /* guards e, n, alloc and ids */
 	struct batch_ent *e;
 	size_t n, alloc;
+	struct idset ids;
 };
 
 static int is_dot(const char *name)
@@ -206,6 +221,63 @@ int cache_tmp_create(struct cache *c, char **name)
 	return fd;
 }
 
+static size_t idset_home(const unsigned char *raw, size_t size)
+{
+	uint64_t h;
+
+	memcpy(&h, raw, sizeof(h)); /* a SHA-256 is already uniformly spread */
+	return (size_t)h & (size - 1);
+}
+
+/* The slot holding raw, or the empty one where it would go. */
+static uint32_t *idset_find(const struct idset *s, uint32_t *slot, size_t size, const unsigned char *raw)
+{
+	size_t k = idset_home(raw, size);
+
+	while (slot[k] && memcmp(s->raw[slot[k] - 1], raw, HASH_RAW_LEN))
+		k = (k + 1) & (size - 1);
+	return &slot[k];
+}
+
+static void idset_grow(struct idset *s)
+{
+	size_t size = s->size ? s->size * 2 : 1024;
+	uint32_t *slot = xcalloc(size, sizeof(*slot));
+
+	for (size_t i = 0; i < s->n; i++)
+		*idset_find(s, slot, size, s->raw[i]) = (uint32_t)(i + 1);
+	free(s->slot);
+	s->slot = slot;
+	s->size = size;
+}
+
+/* 1 when raw was not in the set and now is. */
+static int idset_add(struct idset *s, const unsigned char *raw)
+{
+	if (2 * (s->n + 1) > s->size)
+		idset_grow(s);
+	uint32_t *slot = idset_find(s, s->slot, s->size, raw);
+	if (*slot)
+		return 0;
+	ARRAY_GROW(s->raw, s->alloc, s->n + 1);
+	memcpy(s->raw[s->n], raw, HASH_RAW_LEN);
+	*slot = (uint32_t)++s->n;
+	return 1;
+}
+
+int cache_batch_claim(struct cache_batch *b, const char *id)
+{
+	unsigned char raw[HASH_RAW_LEN];
+	int ret;
+
+	if (hash_id_is_dir(id) || hash_hex_to_raw(id, raw) < 0)
+		return 1;
+	pthread_mutex_lock(&b->lock);
+	ret = idset_add(&b->ids, raw);
+	pthread_mutex_unlock(&b->lock);
+	return ret;
+}
+
 void cache_batch_add(struct cache_batch *b, const char *tmp_path, const char *id)
 {
 	pthread_mutex_lock(&b->lock);
@@ -245,6 +317,8 @@ static void batch_free(struct cache_batch *b, int remove_temps)
 		free(b->e[i].tmp);
 	}
 	free(b->e);
+	free(b->ids.raw);
+	free(b->ids.slot);
 	pthread_mutex_destroy(&b->lock);
 	free(b);
 }

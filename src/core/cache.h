@@ -201,6 +201,13 @@ struct cache_batch *cache_batch_begin(struct cache *c);
  * or -1 (reported).
  */
 int cache_tmp_create(struct cache *c, char **name);
+/*
+ * 1 when no one has claimed object id in this batch yet (the caller is
+ * then to write it and queue it), 0 when someone has: its content is on
+ * its way, and writing it again would only cost (see batch.c). Manifests
+ * are never claimed (1).
+ */
+int cache_batch_claim(struct cache_batch *b, const char *id);
 /* Queues tmp_path (in tmp, already known to hash to id) to become object id.
  * Takes ownership of nothing; tmp_path is copied. */
 void cache_batch_add(struct cache_batch *b, const char *tmp_path, const char *id);

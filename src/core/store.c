@@ -53,10 +53,11 @@ struct store {
 	atomic_uint_fast64_t bytes, nfiles; /* progress */
 };
 
-/* Queues temporary file `tmp` as object hex unless the object exists. */
+/* Queues temporary file `tmp` as object hex; with `check`, only when the
+ * object is neither in the cache nor claimed by another file of the batch. */
 static void keep_temp(struct store *s, char *tmp, const char *hex, int check)
 {
-	if (check && cache_has_object(s->c, hex))
+	if (check && (cache_has_object(s->c, hex) || !cache_batch_claim(s->b, hex)))
 		unlink(tmp);
 	else
 		cache_batch_add(s->b, tmp, hex);
@@ -68,7 +69,7 @@ static int store_buffer(struct store *s, const char *buf, size_t len, const char
 {
 	char *tmp;
 
-	if (cache_has_object(s->c, hex))
+	if (cache_has_object(s->c, hex) || !cache_batch_claim(s->b, hex))
 		return 0;
 	int fd = tmp_create_quiet(s->c, &tmp);
 	if (fd < 0)

@@ -636,6 +636,52 @@ static void test_wide(struct state *st)
 	strbuf_release(&p);
 }
 
+/* Files sharing contents: each content is claimed (written) once per
+ * batch, and every file still checks out with its own content. */
+static void test_duplicates(struct state *st)
+{
+	struct cache c;
+	struct hasher h = { .state = st, .nthreads = 2 }, h1 = { .state = NULL, .nthreads = 1 };
+	struct hashinfo a, b;
+	struct strbuf p = STRBUF_INIT, q = STRBUF_INIT;
+	const char *x = "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03";
+	const char *y = "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881";
+	int changed, same = 1;
+
+	open_cache(&c, "copy");
+	struct cache_batch *bt = cache_batch_begin(&c);
+	ok(cache_batch_claim(bt, x) == 1, "claim: the first claim of an object wins");
+	ok(cache_batch_claim(bt, x) == 0, "claim: a second claim of it is refused");
+	ok(cache_batch_claim(bt, y) == 1, "claim: another object is claimed apart");
+	strbuf_addf(&p, "%s.dir", x);
+	ok(cache_batch_claim(bt, p.buf) == 1 && cache_batch_claim(bt, p.buf) == 1, "claim: manifests are never claimed");
+	cache_batch_abort(bt);
+	mkdir_p("dups", 0777);
+	for (int i = 0; i < 2500; i++) {
+		strbuf_reset(&p);
+		strbuf_reset(&q);
+		strbuf_addf(&p, "dups/f%04d", i);
+		strbuf_addf(&q, "content %d\n", i % 7);
+		put(p.buf, q.buf, 0644);
+	}
+	ok(hash_path(&h1, "dups", &a, NULL) == 0 && a.nfiles == 2500, "hash 2,500 files of 7 contents");
+	ok(cache_store_path(&c, &h, "dups", &b) == 0 && !strcmp(a.id, b.id), "store them on two threads");
+	ok(cache_checkout(&c, &h, a.id, "dups-co", &changed) == 0 && changed, "check them out");
+	for (int i = 0; i < 2500 && same; i++) {
+		struct strbuf got = STRBUF_INIT;
+		strbuf_reset(&p);
+		strbuf_reset(&q);
+		strbuf_addf(&p, "dups-co/f%04d", i);
+		strbuf_addf(&q, "content %d\n", i % 7);
+		same = strbuf_read_file(&got, p.buf, 1024) >= 0 && !strcmp(got.buf, q.buf);
+		strbuf_release(&got);
+	}
+	ok(same, "every checked-out duplicate has its content");
+	cache_release(&c);
+	strbuf_release(&p);
+	strbuf_release(&q);
+}
+
 int main(void)
 {
 	char proj[PATH_MAX];
@@ -666,6 +712,7 @@ int main(void)
 	test_objects(st);
 	test_stale_tmp(st);
 	test_wide(st);
+	test_duplicates(st);
 	state_free(st);
 
 	if (chdir("/") == 0)
