@@ -17,8 +17,8 @@
  * to a read-only object, and such a writer could as well change the
  * workspace copy a moment later.
  *
- * An open-addressing table of raw digests: ids are uniformly distributed,
- * so their first bytes are the hash.
+ * An open-addressing index of raw digests over a dense array: ids are
+ * uniformly distributed, so their first bytes are the hash.
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -36,18 +36,30 @@ struct stamp {
 	int64_t mtime_ns, ctime_ns;
 };
 
-struct fresh_slot {
-	unsigned char key[HASH_RAW_LEN + 1]; /* digest + 1 (file) or 2 (manifest); 0: empty */
-	int fresh;              /* the object was committed by this process */
+/* One object. Entries are dense and the table indexes them: at 100,000
+ * objects (a first `repro add` of a big directory) slots holding the
+ * entries themselves, at most half full, took 50 MB while growing. */
+struct fresh_ent {
+	unsigned char key[HASH_RAW_LEN + 1]; /* digest + 1 (file) or 2 (manifest) */
+	unsigned char fresh;    /* the object was committed by this process */
+	uint32_t copy;          /* 1 + its offered copy's position in copies, or 0 */
 	struct stamp obj;       /* the object file, when fresh */
-	char *copy;             /* a verified copy of the object outside the cache, or NULL */
-	struct stamp copy_st;   /* that copy, when offered */
+};
+
+/* A verified copy of an object outside the cache (few: large objects). */
+struct fresh_copy {
+	char *path;             /* NULL once taken */
+	struct stamp st;        /* as offered */
 };
 
 struct cache_fresh {
 	pthread_mutex_t lock;   /* guards the rest: checkouts look up from threads */
-	struct fresh_slot *slot;
-	size_t n, cap;          /* entries, slots (a power of two, at most half full) */
+	struct fresh_ent *ent;
+	size_t n, alloc;
+	uint32_t *slot;         /* 1 + position in ent, 0 = empty */
+	size_t cap;             /* slots (a power of two, at most half full) */
+	struct fresh_copy *copies;
+	size_t ncopies, copies_alloc;
 };
 
 static void stamp_of(const struct stat *st, struct stamp *s)
@@ -80,11 +92,13 @@ void fresh_free(struct cache_fresh *f)
 	if (!f)
 		return;
 	pthread_mutex_destroy(&f->lock);
-	for (size_t i = 0; i < f->cap; i++)
-		if (f->slot[i].copy) {
-			unlink(f->slot[i].copy); /* never used */
-			free(f->slot[i].copy);
+	for (size_t i = 0; i < f->ncopies; i++)
+		if (f->copies[i].path) {
+			unlink(f->copies[i].path); /* never used */
+			free(f->copies[i].path);
 		}
+	free(f->copies);
+	free(f->ent);
 	free(f->slot);
 	free(f);
 }
@@ -105,32 +119,31 @@ static int key_of(const char *id, unsigned char key[HASH_RAW_LEN + 1])
 }
 
 /* The slot holding key, or the empty one where it would go. */
-static size_t probe(const struct cache_fresh *f, const unsigned char *key)
+static size_t probe(const struct cache_fresh *f, const uint32_t *slot, size_t cap, const unsigned char *key)
 {
 	uint64_t h;
 
 	memcpy(&h, key, sizeof(h));
-	for (size_t i = (size_t)h & (f->cap - 1);; i = (i + 1) & (f->cap - 1))
-		if (!f->slot[i].key[HASH_RAW_LEN] || !memcmp(f->slot[i].key, key, HASH_RAW_LEN + 1))
+	for (size_t i = (size_t)h & (cap - 1);; i = (i + 1) & (cap - 1))
+		if (!slot[i] || !memcmp(f->ent[slot[i] - 1].key, key, HASH_RAW_LEN + 1))
 			return i;
 }
 
 static void grow(struct cache_fresh *f)
 {
-	struct fresh_slot *old = f->slot;
-	size_t ocap = f->cap;
+	size_t cap = f->cap ? f->cap * 2 : 1024;
+	uint32_t *slot = xcalloc(cap, sizeof(*slot));
 
-	f->cap = ocap ? ocap * 2 : 1024;
-	f->slot = xcalloc(f->cap, sizeof(*f->slot));
-	for (size_t i = 0; i < ocap; i++)
-		if (old[i].key[HASH_RAW_LEN])
-			f->slot[probe(f, old[i].key)] = old[i];
-	free(old);
+	for (size_t i = 0; i < f->n; i++)
+		slot[probe(f, slot, cap, f->ent[i].key)] = (uint32_t)(i + 1);
+	free(f->slot);
+	f->slot = slot;
+	f->cap = cap;
 }
 
-/* The slot of id: added when new and `add` is set; NULL when absent or id
+/* The entry of id: added when new and `add` is set; NULL when absent or id
  * is malformed. Lock held. */
-static struct fresh_slot *find(struct cache_fresh *f, const char *id, int add)
+static struct fresh_ent *find(struct cache_fresh *f, const char *id, int add)
 {
 	unsigned char key[HASH_RAW_LEN + 1];
 
@@ -138,14 +151,16 @@ static struct fresh_slot *find(struct cache_fresh *f, const char *id, int add)
 		return NULL;
 	if (add && (f->n + 1) * 2 > f->cap)
 		grow(f);
-	struct fresh_slot *s = &f->slot[probe(f, key)];
-	if (!s->key[HASH_RAW_LEN]) {
+	uint32_t *s = &f->slot[probe(f, f->slot, f->cap, key)];
+	if (!*s) {
 		if (!add)
 			return NULL;
-		memcpy(s->key, key, sizeof(key));
-		f->n++;
+		ARRAY_GROW(f->ent, f->alloc, f->n + 1);
+		memset(&f->ent[f->n], 0, sizeof(f->ent[f->n]));
+		memcpy(f->ent[f->n].key, key, sizeof(key));
+		*s = (uint32_t)++f->n;
 	}
-	return s;
+	return &f->ent[*s - 1];
 }
 
 void fresh_add(struct cache_fresh *f, const char *id, const struct stat *st)
@@ -153,7 +168,7 @@ void fresh_add(struct cache_fresh *f, const char *id, const struct stat *st)
 	if (!f)
 		return;
 	pthread_mutex_lock(&f->lock);
-	struct fresh_slot *s = find(f, id, 1);
+	struct fresh_ent *s = find(f, id, 1);
 	if (s) {
 		s->fresh = 1;
 		stamp_of(st, &s->obj);
@@ -168,7 +183,7 @@ int fresh_has(struct cache_fresh *f, const char *id)
 	if (!f)
 		return 0;
 	pthread_mutex_lock(&f->lock);
-	struct fresh_slot *s = find(f, id, 0);
+	struct fresh_ent *s = find(f, id, 0);
 	found = s && s->fresh;
 	pthread_mutex_unlock(&f->lock);
 	return found;
@@ -181,7 +196,7 @@ int fresh_vouches(struct cache_fresh *f, const char *id, const struct stat *st)
 	if (!f)
 		return 0;
 	pthread_mutex_lock(&f->lock);
-	struct fresh_slot *s = find(f, id, 0);
+	struct fresh_ent *s = find(f, id, 0);
 	ok = s && s->fresh && stamp_is(&s->obj, st);
 	pthread_mutex_unlock(&f->lock);
 	return ok;
@@ -189,14 +204,16 @@ int fresh_vouches(struct cache_fresh *f, const char *id, const struct stat *st)
 
 void fresh_offer_copy(struct cache_fresh *f, const char *id, const char *path)
 {
-	struct fresh_slot *s = NULL;
+	struct fresh_ent *s = NULL;
 	struct stat st;
 
 	if (f && stat(path, &st) == 0) {
 		pthread_mutex_lock(&f->lock);
 		if ((s = find(f, id, 1)) && !s->copy) {
-			s->copy = xstrdup(path);
-			stamp_of(&st, &s->copy_st);
+			ARRAY_GROW(f->copies, f->copies_alloc, f->ncopies + 1);
+			f->copies[f->ncopies].path = xstrdup(path);
+			stamp_of(&st, &f->copies[f->ncopies].st);
+			s->copy = (uint32_t)++f->ncopies;
 		} else {
 			s = NULL;
 		}
@@ -215,11 +232,13 @@ char *fresh_take_copy(struct cache_fresh *f, const char *id)
 	if (!f)
 		return NULL;
 	pthread_mutex_lock(&f->lock);
-	struct fresh_slot *s = find(f, id, 0);
+	struct fresh_ent *s = find(f, id, 0);
 	if (s && s->copy) {
-		copy = s->copy;
-		was = s->copy_st;
-		s->copy = NULL;
+		struct fresh_copy *c = &f->copies[s->copy - 1];
+		copy = c->path;
+		was = c->st;
+		c->path = NULL;
+		s->copy = 0;
 	}
 	pthread_mutex_unlock(&f->lock);
 	if (copy && (stat(copy, &st) < 0 || !stamp_is(&was, &st))) {
