@@ -6,7 +6,8 @@
 #   - the no-op `repro run` next to `find DIR -newer FILE -print -quit` (the
 #     stat-walk floor) and a GNU `make -r` no-op on an equivalent Makefile
 #   - the first-run commit of the directory (`repro add`: hash and store in
-#     the cache) next to `cp -r` of it, each into fresh space
+#     the cache) next to `cp -r` of it, and next to `cp -r` followed by
+#     `sync -f` (the floor of a durable copy), each into fresh space
 #   - one 2 GiB file hashed (`repro add`) next to `openssl dgst -sha256`
 #   - peak RSS of each (GNU time %M), and for repro its CPU use (user+sys
 #     over wall: above 100% means more than one core was busy)
@@ -81,8 +82,10 @@ bench_size() { # N
 	# first-run commit: a fresh project each time, cp -r into fresh space.
 	# All copies are made before timing starts (creating files right after
 	# creating or deleting many is slow on ext4, see benchmarking.md), and
-	# the two commands take turns going first.
-	: >"$W/r"; : >"$W/c"
+	# the commands take turns going first. The second peer, cp -r followed
+	# by `sync -f` (a syncfs of the copy's filesystem), is the floor of a
+	# durable copy, which is what a commit makes.
+	: >"$W/r"; : >"$W/c"; : >"$W/s"
 	for i in $(seq "$RUNS"); do
 		Q=$W/q$n.$i && mkdir -p "$Q" && "$REPRO" -C "$Q" init >/dev/null && cp -r "$P/data" "$Q/data"
 	done
@@ -91,13 +94,16 @@ bench_size() { # N
 		if [ $((i % 2)) = 1 ]; then
 			measure "$REPRO" -C "$W/q$n.$i" add data >>"$W/r"
 			measure cp -r "$P/data" "$W/cp$n.$i" >>"$W/c"
+			measure sh -c 'cp -r "$1" "$2" && sync -f "$2"' sh "$P/data" "$W/cps$n.$i" >>"$W/s"
 		else
+			measure sh -c 'cp -r "$1" "$2" && sync -f "$2"' sh "$P/data" "$W/cps$n.$i" >>"$W/s"
 			measure cp -r "$P/data" "$W/cp$n.$i" >>"$W/c"
 			measure "$REPRO" -C "$W/q$n.$i" add data >>"$W/r"
 		fi
 	done
 	report "first commit (add), $n files" "$W/r" "$W/c" "cp -r"
-	cd "$W" && rm -rf "$P" "$W"/q$n.* "$W"/cp$n.*
+	report "first commit (add), $n files" "$W/r" "$W/s" "cp -r && sync"
+	cd "$W" && rm -rf "$P" "$W"/q$n.* "$W"/cp$n.* "$W"/cps$n.*
 }
 
 bench_big() {
