@@ -21,7 +21,7 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 
 	-keyout "$TRASH/tls/key.pem" -out "$TRASH/tls/cert.pem" >"$TRASH/tls/openssl.log" 2>&1 ||
 	skip_all "openssl could not make a certificate: $(tail -1 "$TRASH/tls/openssl.log")"
 port=$(test_free_port 3) || skip_all "no free port"
-if ! "$SERVICES/webdav-tls-up.sh" "$TRASH/nginx" "$port" "$TRASH/tls/cert.pem" "$TRASH/tls/key.pem" \
+if ! "$SERVICES/webdav-up.sh" "$TRASH/nginx" "$port" --tls "$TRASH/tls/cert.pem" "$TRASH/tls/key.pem" \
 	>"$TRASH/nginx-up.log" 2>&1; then
 	skip_all "nginx did not start: $(tail -1 "$TRASH/nginx-up.log")"
 fi
