@@ -70,15 +70,11 @@ static void remove_entry(int dfd, const char *name, const struct stat *st)
  * until they have not been written to for TMP_STALE_SECONDS. */
 static void sweep_pull(int tmpfd, time_t limit)
 {
-	int fd = openat(tmpfd, "pull", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+	DIR *d = opendir_at(tmpfd, "pull", 1);
 	struct dirent *de;
 
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	if (!d)
 		return;
-	}
 	while ((de = readdir(d))) {
 		struct stat st;
 		if (!is_dot(de->d_name) && fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
@@ -99,16 +95,12 @@ void cache_sweep_tmp(struct cache *c)
 {
 	if (__atomic_exchange_n(&c->swept, 1, __ATOMIC_ACQ_REL))
 		return;
-	int fd = openat(c->tmpfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+	DIR *d = opendir_at(c->tmpfd, ".", 0);
 	struct dirent *de;
 	time_t limit = time(NULL) - TMP_STALE_SECONDS;
 
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	if (!d)
 		return;
-	}
 	while ((de = readdir(d))) {
 		const char *name = de->d_name;
 		struct stat st;

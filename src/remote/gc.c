@@ -148,16 +148,12 @@ static void removed(struct gc *g, const char *where, const char *id, uint64_t si
 /* Removes unkept objects from one fan-out directory of the cache. */
 static void sweep_fanout(struct gc *g, int cachefd, const char *fan)
 {
-	int fd = openat(cachefd, fan, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+	DIR *d = opendir_at(cachefd, fan, 0);
 	struct dirent *de;
 	char id[HASH_ID_MAX + 8];
 
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	if (!d)
 		return;
-	}
 	while ((de = readdir(d))) {
 		struct stat st;
 		if (strlen(de->d_name) > HASH_ID_MAX - 3)

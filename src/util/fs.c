@@ -345,6 +345,19 @@ int write_file_atomic_quiet(const char *path, const void *data, size_t len, mode
 	return write_whole(path, data, len, mode, 1);
 }
 
+DIR *opendir_at(int dirfd, const char *name, int nofollow)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0));
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+
+	if (!d && fd >= 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+	}
+	return d;
+}
+
 int remove_tree_at(int dirfd, const char *name)
 {
 	struct stat st;

@@ -6,6 +6,7 @@
 #ifndef REPRO_FS_H
 #define REPRO_FS_H
 
+#include <dirent.h>
 #include <stddef.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -84,6 +85,10 @@ int write_file_atomic_quiet(const char *path, const void *data, size_t len, mode
 int write_all(int fd, const void *buf, size_t len);
 /* fsync the directory holding `path`. */
 int fsync_parent_dir(const char *path);
+
+/* Opens directory `name` below dirfd for readdir (O_CLOEXEC, and
+ * O_NOFOLLOW with `nofollow`); NULL with errno set, nothing left open. */
+DIR *opendir_at(int dirfd, const char *name, int nofollow);
 
 /* rm -rf; ENOENT is not an error. Returns 0 or -1 with errno set. */
 int remove_tree(const char *path);
