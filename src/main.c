@@ -9,6 +9,7 @@
 
 #include "cmd/cmd.h"
 #include "core/project.h"
+#include "exec/executor.h"
 #include "util/error.h"
 #include "version.h"
 
@@ -74,6 +75,16 @@ static int lock_wait_ms(const struct project *p, int opt_seconds)
 	if (s < 0)
 		return -1;
 	return s * 1000; /* both sources cap s at 1,000,000 */
+}
+
+/* A dead holder's Slurm jobs (see exec/slurm_orphans.c): cancelled before
+ * the command that took its lock over does anything. */
+static void cancel_orphaned_jobs(const struct project *p)
+{
+	int n = p->dead_token ? slurm_cancel_orphans(p->dead_token) : 0;
+
+	if (n > 0)
+		fprintf(stderr, "repro: cancelled %d Slurm job%s the dead run left (scancel)\n", n, n == 1 ? "" : "s");
 }
 
 int main(int argc, char **argv)
@@ -149,7 +160,7 @@ int main(int argc, char **argv)
 						project_lock(&p, c->name, wait_ms) < 0))
 			ret = EXIT_USAGE;
 		else
-			ret = c->fn(argc - i, argv + i, &p);
+			ret = (cancel_orphaned_jobs(&p), c->fn(argc - i, argv + i, &p));
 		project_close(&p);
 		return ret;
 	}

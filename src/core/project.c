@@ -68,7 +68,8 @@ void project_close(struct project *p)
 		config_close(&p->config);
 	free(p->root);
 	free(p->prefix);
-	p->root = p->prefix = NULL;
+	free(p->dead_token);
+	p->root = p->prefix = p->dead_token = NULL;
 }
 
 char *project_user_path(const struct project *p, const char *arg)

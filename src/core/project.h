@@ -15,6 +15,7 @@ struct project {
 	char *prefix;         /* where the user was, relative to root ("" at the root) */
 	struct config config; /* .repro/config + .repro/config.local */
 	int lock_fd;          /* the project lock (.repro/lock) when held, else -1 */
+	char *dead_token;     /* the lock token of a dead holder taken over, or NULL */
 };
 
 /*

@@ -171,13 +171,15 @@ static int stop_orphans(const char *token)
 
 /* Takes over from a holder that died holding the lock: says so, and stops
  * the commands it left running. */
-static void take_over(const struct strbuf *old)
+static void take_over(struct project *p, const struct strbuf *old)
 {
 	struct strbuf who = STRBUF_INIT;
 	char token[TOKEN_LEN + 1];
 
 	describe(old, &who);
 	content_token(old, token);
+	free(p->dead_token);
+	p->dead_token = token[0] ? xstrdup(token) : NULL;
 	int n = token[0] ? stop_orphans(token) : 0;
 	if (n)
 		fprintf(stderr, "repro: %s died holding the project lock; taking it over "
@@ -280,7 +282,7 @@ int project_lock(struct project *p, const char *command, int wait_ms)
 	}
 	read_content(fd, &content);
 	if (content.len)
-		take_over(&content);
+		take_over(p, &content);
 	write_holder(fd, command);
 	strbuf_release(&content);
 	strbuf_release(&who);

@@ -72,5 +72,12 @@ void executor_env_free(char **env);
 
 int local_executor_init(struct executor *ex);
 int slurm_executor_init(struct executor *ex, const struct config *config);
+/*
+ * Cancels the Slurm jobs that the run holding lock token `token` submitted
+ * and never saw end (slurm_orphans.c): called by the command that takes
+ * the project lock over from a dead holder. The number of jobs scancel was
+ * asked to cancel (0 when the run left none), or -1 (warned).
+ */
+int slurm_cancel_orphans(const char *token);
 
 #endif

@@ -210,6 +210,7 @@ static int slurm_submit(struct executor *ex, struct job *job)
 	job->priv = sj;
 	ARRAY_GROW(sx->jobs, sx->alloc, sx->n + 1);
 	sx->jobs[sx->n++] = sj;
+	slurm_jobs_record(sx->root, sj->id);
 	note(ex, sj, "job %ld submitted", sj->id);
 	return 0;
 fail:
@@ -547,6 +548,7 @@ static void slurm_release(struct executor *ex)
 		if (!sx->jobs[i]->ended && sx->jobs[i]->cancel != 2)
 			sx->jobs[i]->cancel = 1;
 	send_cancels(ex);
+	slurm_jobs_forget(sx->root);
 	for (size_t i = 0; i < sx->n; i++)
 		sjob_free(sx->jobs[i]);
 	free(sx->jobs);

@@ -33,6 +33,11 @@ struct job;
  * whether a failure is an error, a warning or a retry.
  */
 int slurm_tool(const char *const *argv, char *const *env, struct strbuf *out, struct strbuf *err);
+/* Appends job id to the list of this run's jobs (slurm_orphans.c); warns
+ * when it cannot. */
+void slurm_jobs_record(const char *root, long id);
+/* Removes that list: the run saw all its jobs end or cancelled them. */
+void slurm_jobs_forget(const char *root);
 /* The first line of a tool's stderr, trimmed, for a message ("" when none). */
 void slurm_first_line(const struct strbuf *err, struct strbuf *line);
 

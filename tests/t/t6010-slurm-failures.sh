@@ -122,6 +122,39 @@ test_expect_success 'SIGINT cancels what runs and what is queued, leaving nothin
 	! grep "^  one:" stages.lock
 '
 
+test_expect_success 'SIGKILL of repro: the next writer cancels the jobs the dead run left' '
+	cd p && cpus=$(sinfo -h -o %c) &&
+	cat >stages.yaml <<-EOF &&
+	stages:
+	  k1:
+	    cmd: sleep 60 && echo >k1.txt
+	    outs: [k1.txt]
+	  kwide:
+	    cmd: sleep 60 && echo >kwide.txt
+	    outs: [kwide.txt]
+	    meta: {slurm: {cpus: $cpus}}
+	EOF
+	bg_repro out err run --executor slurm -j 4 &&
+	slurm_wait_for k1 RUNNING && slurm_wait_for kwide PENDING &&
+	kill -KILL $bg_pid && { wait $bg_pid || :; } &&
+	wide=$(slurm_job_id kwide) &&
+	test "$(squeue -h -j "$wide" -o %T)" = PENDING &&
+	test "$(cat .repro/slurm-jobs/* | wc -l)" = 2 &&
+	repro checkout >out2 2>err2 &&
+	test_grep "died holding the project lock" err2 &&
+	test_grep "^repro: cancelled 2 Slurm jobs the dead run left (scancel)$" err2 &&
+	test "$(squeue -h -t all -j "$wide" -o %T)" = CANCELLED &&
+	i=0 && while [ -n "$(slurm_queue)" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done &&
+	slurm_queue >queue && test_cmp /dev/null queue &&
+	! ls .repro/slurm-jobs/* 2>/dev/null
+'
+
+test_expect_success 'a run that ends normally leaves no list of its jobs behind' '
+	cd p && printf "stages:\n  quick:\n    cmd: echo >quick.txt\n    outs: [quick.txt]\n" >stages.yaml &&
+	repro run --executor slurm >out 2>err &&
+	test -f quick.txt && ! ls .repro/slurm-jobs/* 2>/dev/null
+'
+
 # squeue as it answers once MinJobAge has passed: finished jobs are
 # forgotten; and no accounting, so sacct cannot tell either.
 test_expect_success 'setup: squeue that forgets finished jobs at once' '
