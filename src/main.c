@@ -157,10 +157,12 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		int ret, wait_ms = 0;
 		if ((c->flags & NEED_LOCK) && ((wait_ms = lock_wait_ms(&p, wait_seconds)) == -2 ||
-						project_lock(&p, c->name, wait_ms) < 0))
+						project_lock(&p, c->name, wait_ms) < 0)) {
 			ret = EXIT_USAGE;
-		else
-			ret = (cancel_orphaned_jobs(&p), c->fn(argc - i, argv + i, &p));
+		} else {
+			cancel_orphaned_jobs(&p);
+			ret = c->fn(argc - i, argv + i, &p);
+		}
 		project_close(&p);
 		return ret;
 	}
