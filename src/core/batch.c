@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "core/cachepriv.h"
+#include "core/digindex.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/tmpowner.h"
@@ -213,42 +214,15 @@ int cache_tmp_create(struct cache *c, char **name)
 	return fd;
 }
 
-static size_t idset_home(const unsigned char *raw, size_t size)
-{
-	uint64_t h;
-
-	memcpy(&h, raw, sizeof(h)); /* a SHA-256 is already uniformly spread */
-	return (size_t)h & (size - 1);
-}
-
-/* The slot holding raw, or the empty one where it would go. */
-static uint32_t *idset_find(const struct idset *s, uint32_t *slot, size_t size, const unsigned char *raw)
-{
-	size_t k = idset_home(raw, size);
-
-	while (slot[k] && memcmp(s->raw[slot[k] - 1], raw, HASH_RAW_LEN))
-		k = (k + 1) & (size - 1);
-	return &slot[k];
-}
-
-static void idset_grow(struct idset *s)
-{
-	size_t size = s->size ? s->size * 2 : 1024;
-	uint32_t *slot = xcalloc(size, sizeof(*slot));
-
-	for (size_t i = 0; i < s->n; i++)
-		*idset_find(s, slot, size, s->raw[i]) = (uint32_t)(i + 1);
-	free(s->slot);
-	s->slot = slot;
-	s->size = size;
-}
-
 /* 1 when raw was not in the set and now is. */
 static int idset_add(struct idset *s, const unsigned char *raw)
 {
-	if (2 * (s->n + 1) > s->size)
-		idset_grow(s);
-	uint32_t *slot = idset_find(s, s->slot, s->size, raw);
+	if (2 * (s->n + 1) > s->size) {
+		s->size = s->size ? s->size * 2 : 1024;
+		free(s->slot);
+		s->slot = digindex_build(s->size, s->raw, HASH_RAW_LEN, s->n, HASH_RAW_LEN);
+	}
+	uint32_t *slot = digindex_slot(s->slot, s->size, s->raw, HASH_RAW_LEN, raw, HASH_RAW_LEN);
 	if (*slot)
 		return 0;
 	ARRAY_GROW(s->raw, s->alloc, s->n + 1);

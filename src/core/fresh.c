@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "core/cachepriv.h"
+#include "core/digindex.h"
 #include "util/xalloc.h"
 
 /* What a file looked like when it was vouched for. */
@@ -118,26 +119,17 @@ static int key_of(const char *id, unsigned char key[HASH_RAW_LEN + 1])
 	return 0;
 }
 
-/* The slot holding key, or the empty one where it would go. */
-static size_t probe(const struct cache_fresh *f, const uint32_t *slot, size_t cap, const unsigned char *key)
+static uint32_t *probe(const struct cache_fresh *f, const unsigned char *key)
 {
-	uint64_t h;
-
-	memcpy(&h, key, sizeof(h));
-	for (size_t i = (size_t)h & (cap - 1);; i = (i + 1) & (cap - 1))
-		if (!slot[i] || !memcmp(f->ent[slot[i] - 1].key, key, HASH_RAW_LEN + 1))
-			return i;
+	return digindex_slot(f->slot, f->cap, f->ent, sizeof(*f->ent), key, HASH_RAW_LEN + 1);
 }
 
 static void grow(struct cache_fresh *f)
 {
 	size_t cap = f->cap ? f->cap * 2 : 1024;
-	uint32_t *slot = xcalloc(cap, sizeof(*slot));
 
-	for (size_t i = 0; i < f->n; i++)
-		slot[probe(f, slot, cap, f->ent[i].key)] = (uint32_t)(i + 1);
 	free(f->slot);
-	f->slot = slot;
+	f->slot = digindex_build(cap, f->ent, sizeof(*f->ent), f->n, HASH_RAW_LEN + 1);
 	f->cap = cap;
 }
 
@@ -151,7 +143,7 @@ static struct fresh_ent *find(struct cache_fresh *f, const char *id, int add)
 		return NULL;
 	if (add && (f->n + 1) * 2 > f->cap)
 		grow(f);
-	uint32_t *s = &f->slot[probe(f, f->slot, f->cap, key)];
+	uint32_t *s = probe(f, key);
 	if (!*s) {
 		if (!add)
 			return NULL;
