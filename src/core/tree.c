@@ -67,13 +67,22 @@ const struct tree_entry *tree_find(const struct tree *t, const char *path)
 	return NULL;
 }
 
+/* 1 for the bytes a JSON string must escape: '"', '\\' and control
+ * characters. (strcspn with 33 rejected bytes builds its table on every
+ * call: it was the largest cost of serialising a 10,000-file manifest.) */
+static const unsigned char json_escaped[256] = {
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	['"'] = 1, ['\\'] = 1,
+};
+
 /* JSON string body: only '"', '\\' and control characters need escaping
  * (and control characters never pass tree_parse or the walk). */
 static void add_json_string(struct strbuf *sb, const char *s)
 {
 	for (;;) {
-		size_t n = strcspn(s, "\"\\\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f"
-				   "\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f");
+		size_t n = 0;
+		while (s[n] && !json_escaped[(unsigned char)s[n]])
+			n++;
 		strbuf_add(sb, s, n);
 		s += n;
 		if (!*s)
@@ -109,15 +118,20 @@ typedef void (*tree_sink)(void *ctx, const char *data, size_t len);
  * the byte format, with tree_emit's brackets. */
 static void add_entry(struct strbuf *sb, size_t n, const char *path, const char *hex, uint64_t size, int exec)
 {
+#define ADD_LITERAL(sb, s) strbuf_add(sb, s, sizeof(s) - 1)
 	if (n)
 		strbuf_addch(sb, ',');
-	strbuf_addstr(sb, "{\"path\":\"");
+	ADD_LITERAL(sb, "{\"path\":\"");
 	add_json_string(sb, path);
-	strbuf_addstr(sb, "\",\"sha256\":\"");
+	ADD_LITERAL(sb, "\",\"sha256\":\"");
 	strbuf_add(sb, hex, HASH_HEX_LEN);
-	strbuf_addstr(sb, "\",\"size\":");
+	ADD_LITERAL(sb, "\",\"size\":");
 	add_u64(sb, size);
-	strbuf_addstr(sb, exec ? ",\"exec\":true}" : ",\"exec\":false}");
+	if (exec)
+		ADD_LITERAL(sb, ",\"exec\":true}");
+	else
+		ADD_LITERAL(sb, ",\"exec\":false}");
+#undef ADD_LITERAL
 }
 
 /* Produces the canonical serialisation in pieces of about 64 KiB, handing
