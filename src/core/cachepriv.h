@@ -19,6 +19,7 @@
 
 #include "core/cache.h"
 #include "core/walk.h"
+#include "util/fs.h"
 
 /*
  * Hashes the open regular file fd, or takes its hash from h's state when an
@@ -113,24 +114,5 @@ int checkout_path(struct cache *c, struct hasher *h, const char *id, const char 
 /* The link type a store should leave the workspace as: LINK_HARDLINK or
  * LINK_SYMLINK when those come first among usable types, else LINK_COPY. */
 enum link_type relink_type(struct cache *c);
-
-/* read() until len bytes or end of file; bytes read or -1 (errno set). */
-static inline ssize_t read_full(int fd, void *buf, size_t len)
-{
-	size_t got = 0;
-
-	while (got < len) {
-		ssize_t n = read(fd, (char *)buf + got, len - got);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	return (ssize_t)got;
-}
 
 #endif

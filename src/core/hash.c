@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "util/fs.h"
 #include "util/xalloc.h"
 
 /*
@@ -111,26 +112,6 @@ void hash_buffer(const void *data, size_t len, char hex[HASH_HEX_LEN + 1])
 	if (!EVP_Digest(data, len, raw, &n, sha256(), NULL))
 		die_oom();
 	hash_raw_to_hex(raw, hex);
-}
-
-/* read() that retries on EINTR and fills as much of buf as it can:
- * returns bytes read (short only at end of file) or -1. */
-static ssize_t read_full(int fd, char *buf, size_t len)
-{
-	size_t got = 0;
-
-	while (got < len) {
-		ssize_t n = read(fd, buf + got, len - got);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	return (ssize_t)got;
 }
 
 /*

@@ -1,4 +1,5 @@
 #include "core/state.h"
+#include "core/state_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -6,50 +7,13 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
-
-#define STATE_MAGIC "RPROSTAT"
-#define STATE_VERSION 1
-#define STATE_HEADER 32
-
-/* One entry, exactly as stored in the file. */
-struct state_rec {
-	uint64_t dev, ino;            /* the key */
-	uint64_t size;                /* st_size when hashed */
-	int64_t mtime_ns;             /* st_mtim when hashed */
-	int64_t hashed_at_ns;         /* when the content was read (see state.h) */
-	unsigned char sha[HASH_RAW_LEN];
-};
-_Static_assert(sizeof(struct state_rec) == 72, "state record layout");
-
-struct state_header {
-	char magic[8];
-	uint32_t version, rec_size;
-	uint64_t count, zero;
-};
-_Static_assert(sizeof(struct state_header) == STATE_HEADER, "state header layout");
-
-struct state {
-	char *path;                 /* the state file */
-	void *mem;                  /* the file as read: header, records, trailer */
-	const struct state_rec *base; /* the loaded records, sorted; never modified */
-	size_t nbase;
-	uint32_t *bindex;           /* open addressing over base: 1 + position, 0 = empty */
-	size_t bsize;               /* slots in bindex (a power of two), 0 without one */
-	pthread_mutex_t lock;       /* guards everything below */
-	struct state_rec *added;    /* entries added by state_put, in no order */
-	size_t tcount, aalloc;      /* entries in added / allocated */
-	uint32_t *index;            /* open addressing over added: 1 + position, 0 = empty */
-	size_t tsize;               /* slots in index (a power of two) */
-	size_t nnew;                /* added entries whose key is not in base */
-	atomic_size_t nput;         /* tcount, readable without the lock */
-	int changed;                /* an entry differs from the file */
-};
 
 int64_t now_ns(void)
 {
@@ -183,6 +147,14 @@ static void table_grow(struct state *s)
 	s->tsize = nsize;
 }
 
+static void release_mem(void *mem, size_t len, int mapped)
+{
+	if (mapped)
+		munmap(mem, len);
+	else
+		free(mem);
+}
+
 /* Checks a loaded file; 1 when every part of it is as state_save writes it. */
 static int state_file_ok(const char *mem, size_t len)
 {
@@ -190,9 +162,10 @@ static int state_file_ok(const char *mem, size_t len)
 	char want[HASH_HEX_LEN + 1], got[HASH_HEX_LEN + 1];
 
 	if (len < STATE_HEADER + HASH_RAW_LEN || memcmp(h->magic, STATE_MAGIC, 8) ||
-	    h->version != STATE_VERSION || h->rec_size != sizeof(struct state_rec) ||
-	    h->count > STATE_MAX_ENTRIES ||
-	    len != STATE_HEADER + h->count * sizeof(struct state_rec) + HASH_RAW_LEN)
+	    (h->version != STATE_VERSION && (h->version != 1 || h->ndirs)) ||
+	    h->rec_size != sizeof(struct state_rec) || h->count > STATE_MAX_ENTRIES || h->ndirs > STATE_MAX_DIRS ||
+	    len != STATE_HEADER + h->count * sizeof(struct state_rec) + h->ndirs * sizeof(struct state_dir) +
+			   HASH_RAW_LEN)
 		return 0;
 	hash_buffer(mem, len - HASH_RAW_LEN, want);
 	hash_raw_to_hex((const unsigned char *)mem + len - HASH_RAW_LEN, got);
@@ -205,35 +178,45 @@ static int state_file_ok(const char *mem, size_t len)
 	return 1;
 }
 
-/* Reads the whole file in one read(); NULL when missing or unusable. */
-static void *state_load(const char *path, size_t *nrec)
+/*
+ * Maps the whole file (read() into fresh memory cost a copy and a page
+ * fault per 4 KB page: 0.5 to 2 ms of a 10,000-file no-op for a 720 KB
+ * state, against 0.03 ms to map it); NULL when missing or unusable. The
+ * file is never changed in place (state_save renames a new one over it),
+ * so the mapping stays what was verified; as with git's mmap'ed index, a
+ * third party truncating it under a running repro is not guarded against.
+ * Where mmap is refused (some FUSE filesystems), one read() instead.
+ */
+static void *state_load(const char *path, size_t *len_out, int *mapped)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	struct stat st;
 	char *mem = NULL;
+	size_t len = 0;
 
+	*mapped = 0;
 	if (fd < 0)
 		return NULL;
 	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_size >= STATE_HEADER + HASH_RAW_LEN &&
 	    (uint64_t)st.st_size <= STATE_HEADER + (uint64_t)STATE_MAX_ENTRIES * sizeof(struct state_rec) + HASH_RAW_LEN) {
-		size_t len = (size_t)st.st_size, got = 0;
-		mem = xmalloc(len);
-		while (got < len) {
-			ssize_t n = read(fd, mem + got, len - got);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0)
-				break;
-			got += (size_t)n;
-		}
-		if (got != len || !state_file_ok(mem, len)) {
-			free(mem);
-			mem = NULL;
+		len = (size_t)st.st_size;
+		mem = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+		if (mem != MAP_FAILED) {
+			*mapped = 1;
 		} else {
-			*nrec = ((const struct state_header *)mem)->count;
+			mem = xmalloc(len);
+			if (read_full(fd, mem, len) != (ssize_t)len) {
+				free(mem);
+				mem = NULL;
+			}
+		}
+		if (mem && !state_file_ok(mem, len)) {
+			release_mem(mem, len, *mapped);
+			mem = NULL;
 		}
 	}
 	close(fd);
+	*len_out = mem ? len : 0;
 	return mem;
 }
 
@@ -243,11 +226,14 @@ struct state *state_open(const char *path)
 
 	s->path = xstrdup(path);
 	pthread_mutex_init(&s->lock, NULL);
-	s->mem = state_load(path, &s->nbase);
-	if (s->mem)
+	s->mem = state_load(path, &s->mem_len, &s->mapped);
+	if (s->mem) {
+		const struct state_header *h = s->mem;
 		s->base = (const struct state_rec *)((char *)s->mem + STATE_HEADER);
-	else
-		s->nbase = 0;
+		s->nbase = h->count;
+		s->dbase = (const struct state_dir *)(s->base + s->nbase);
+		s->ndbase = h->ndirs;
+	}
 	if (s->nbase >= 256)
 		base_index(s);
 	return s;
@@ -273,7 +259,31 @@ int state_get(struct state *s, const struct stat *st, char hex[HASH_HEX_LEN + 1]
 
 int state_get_raw(struct state *s, const struct stat *st, unsigned char raw[HASH_RAW_LEN])
 {
-	uint64_t dev = (uint64_t)st->st_dev, ino = (uint64_t)st->st_ino;
+	return state_lookup(s, (uint64_t)st->st_dev, (uint64_t)st->st_ino, (uint64_t)st->st_size, st_mtime_ns(st),
+			    raw);
+}
+
+void state_prefetch_slot(const struct state *s, uint64_t dev, uint64_t ino)
+{
+	if (s->bsize)
+		__builtin_prefetch(&s->bindex[slot_of(dev, ino, s->bsize)]);
+}
+
+void state_prefetch_entry(const struct state *s, uint64_t dev, uint64_t ino)
+{
+	if (!s->bsize)
+		return;
+	uint32_t at = s->bindex[slot_of(dev, ino, s->bsize)];
+	if (at) { /* an entry is 72 bytes: it may span two cache lines */
+		const char *r = (const char *)&s->base[at - 1];
+		__builtin_prefetch(r);
+		__builtin_prefetch(r + sizeof(struct state_rec) - 1);
+	}
+}
+
+int state_lookup(struct state *s, uint64_t dev, uint64_t ino, uint64_t size, int64_t mtime_ns,
+		 unsigned char raw[HASH_RAW_LEN])
+{
 	struct state_rec r;
 	int found = 0;
 
@@ -292,7 +302,7 @@ int state_get_raw(struct state *s, const struct stat *st, unsigned char raw[HASH
 			return 0;
 		r = *b;
 	}
-	if (r.size != (uint64_t)st->st_size || r.mtime_ns != st_mtime_ns(st) || is_racy(&r))
+	if (r.size != size || r.mtime_ns != mtime_ns || is_racy(&r))
 		return 0;
 	memcpy(raw, r.sha, HASH_RAW_LEN);
 	return 1;
@@ -384,15 +394,18 @@ int state_save(struct state *s)
 	char hex[HASH_HEX_LEN + 1];
 	unsigned char raw[HASH_RAW_LEN];
 	struct atomic_file af;
-	size_t n;
+	size_t n, nd;
 
 	if (!s->changed)
 		return 0;
 	struct state_rec *recs = state_merge(s, &n);
+	struct state_dir *dirs = state_dirs_merge(s, &nd);
 	h.count = n;
+	h.ndirs = nd;
 	hash_stream_init(&hs);
 	hash_stream_update(&hs, &h, sizeof(h));
 	hash_stream_update(&hs, recs, n * sizeof(*recs));
+	hash_stream_update(&hs, dirs, nd * sizeof(*dirs));
 	hash_stream_final(&hs, hex);
 	hash_hex_to_raw(hex, raw);
 
@@ -400,6 +413,7 @@ int state_save(struct state *s)
 	if (atomic_open_quiet(&af, s->path, 0644) == 0) {
 		if (atomic_write(&af, &h, sizeof(h)) == 0 &&
 		    atomic_write(&af, recs, n * sizeof(*recs)) == 0 &&
+		    atomic_write(&af, dirs, nd * sizeof(*dirs)) == 0 &&
 		    atomic_write(&af, raw, sizeof(raw)) == 0)
 			ret = atomic_commit_nosync(&af);
 		else
@@ -407,6 +421,7 @@ int state_save(struct state *s)
 	}
 	int e = errno;
 	free(recs);
+	free(dirs);
 	errno = e;
 	if (ret < 0)
 		warn("cannot save the hash cache '%s' (files will be hashed again):", s->path);
@@ -421,9 +436,11 @@ void state_free(struct state *s)
 		return;
 	pthread_mutex_destroy(&s->lock);
 	free(s->added);
+	free(s->dadded);
 	free(s->index);
 	free(s->bindex);
-	free(s->mem);
+	if (s->mem)
+		release_mem(s->mem, s->mem_len, s->mapped);
 	free(s->path);
 	free(s);
 }

@@ -83,6 +83,9 @@ int write_file_atomic_quiet(const char *path, const void *data, size_t len, mode
 
 /* write(2) until done, retrying on EINTR; 0 or -1. */
 int write_all(int fd, const void *buf, size_t len);
+/* read(2) until len bytes or end of file, retrying on EINTR; the bytes
+ * read, or -1. */
+ssize_t read_full(int fd, void *buf, size_t len);
 /* fsync the directory holding `path`. */
 int fsync_parent_dir(const char *path);
 

@@ -167,6 +167,7 @@ static void truncate_tail(struct strbuf *sb) { strbuf_setlen(sb, sb->len - 7); }
 static void foreign(struct strbuf *sb) { strbuf_reset(sb); strbuf_addstr(sb, "this is not a repro state file, but it is long enough to be read"); }
 static void empty(struct strbuf *sb) { strbuf_reset(sb); }
 static void other_version(struct strbuf *sb) { sb->buf[8] = 9; }
+static void flip_dir_id(struct strbuf *sb) { sb->buf[sb->len - HASH_RAW_LEN - 40] ^= 1; }
 
 static void test_corrupt(void)
 {
@@ -179,6 +180,8 @@ static void test_corrupt(void)
 		fake.st_ino = 1000 + i;
 		state_put(s, &fake, HA, now_ns());
 	}
+	unsigned char key[HASH_RAW_LEN] = { 1 }, id[HASH_RAW_LEN] = { 2 };
+	state_dir_put(s, key, id, 1, 1);
 	state_save(s);
 	state_free(s);
 	corrupt_and_check("bit-flipped", flip_middle);
@@ -186,6 +189,90 @@ static void test_corrupt(void)
 	corrupt_and_check("foreign", foreign);
 	corrupt_and_check("empty", empty);
 	corrupt_and_check("other version", other_version);
+	corrupt_and_check("directory id bit-flipped", flip_dir_id);
+}
+
+static void fill(unsigned char *raw, int v)
+{
+	memset(raw, v, HASH_RAW_LEN);
+}
+
+/* Directory ids: remembered across a save, replaced, bounded, and a
+ * version 1 file (no directory ids) still read. */
+static void test_dirs(void)
+{
+	unsigned char key[HASH_RAW_LEN], id[HASH_RAW_LEN], got[HASH_RAW_LEN];
+	uint64_t size = 0, nfiles = 0;
+	char *path = path_join_dup(dir, "dirstate");
+	struct stat st;
+	struct state *s = state_open(path);
+
+	fill(key, 1);
+	fill(id, 2);
+	ok(!state_dir_get(s, key, got, &size, &nfiles), "directory id: unknown at first");
+	state_dir_put(s, key, id, 4096, 3);
+	stat(file, &st);
+	state_put(s, &st, HA, now_ns());
+	ok(state_save(s) == 0, "directory id: saved");
+	state_free(s);
+
+	s = state_open(path);
+	ok(state_dir_get(s, key, got, &size, &nfiles) && !memcmp(got, id, HASH_RAW_LEN) && size == 4096 &&
+	   nfiles == 3, "directory id: reloaded with its size and file count");
+	is_int(state_count(s), 1, "directory id: the file entry kept beside it");
+	fill(id, 3);
+	state_dir_put(s, key, id, 10, 1);
+	ok(state_dir_get(s, key, got, &size, &nfiles) && got[0] == 3 && size == 10, "directory id: replaced");
+	for (int i = 0; i < STATE_MAX_DIRS + 10; i++) {
+		unsigned char k[HASH_RAW_LEN];
+		fill(k, 0);
+		memcpy(k, &i, sizeof(i));
+		k[31] = 0xee;
+		state_dir_put(s, k, id, (uint64_t)i, 1);
+	}
+	state_save(s);
+	state_free(s);
+
+	s = state_open(path);
+	unsigned char first[HASH_RAW_LEN], last[HASH_RAW_LEN];
+	int i = 0;
+	fill(first, 0);
+	memcpy(first, &i, sizeof(i));
+	first[31] = 0xee;
+	i = STATE_MAX_DIRS + 9;
+	fill(last, 0);
+	memcpy(last, &i, sizeof(i));
+	last[31] = 0xee;
+	ok(!state_dir_get(s, key, got, &size, &nfiles) && !state_dir_get(s, first, got, &size, &nfiles),
+	   "directory ids: past the limit, the oldest are dropped");
+	ok(state_dir_get(s, last, got, &size, &nfiles) && size == (uint64_t)i, "directory ids: the newest kept");
+	state_free(s);
+
+	/* a version 1 file: the same header and records, no directory ids */
+	struct strbuf sb = STRBUF_INIT;
+	remove(path);
+	s = state_open(path);
+	state_put(s, &st, HB, now_ns());
+	state_save(s);
+	state_free(s);
+	strbuf_read_file(&sb, path, 1 << 20);
+	uint32_t one = 1;
+	memcpy(sb.buf + 8, &one, sizeof(one));
+	strbuf_setlen(&sb, sb.len - HASH_RAW_LEN);
+	char hex[HASH_HEX_LEN + 1];
+	unsigned char trailer[HASH_RAW_LEN];
+	hash_buffer(sb.buf, sb.len, hex);
+	hash_hex_to_raw(hex, trailer);
+	strbuf_add(&sb, trailer, sizeof(trailer));
+	int fd = open(path, O_WRONLY | O_TRUNC);
+	write_all(fd, sb.buf, sb.len);
+	close(fd);
+	s = state_open(path);
+	ok(state_get(s, &st, hex) && !strcmp(hex, HB), "a version 1 state file is still read");
+	state_free(s);
+	strbuf_release(&sb);
+	remove(path);
+	free(path);
 }
 
 struct worker {
@@ -246,6 +333,7 @@ int main(void)
 	test_round_trip();
 	test_racy();
 	test_corrupt();
+	test_dirs();
 	test_threads();
 	remove_tree(dir);
 	free(statefile);
