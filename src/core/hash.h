@@ -1,5 +1,6 @@
 /*
- * SHA-256 of buffers and files, through OpenSSL's EVP interface.
+ * SHA-256 of buffers and files, by OpenSSL (its SHA256_* functions, see
+ * hash.c for why not EVP).
  *
  * An object id is 64 lowercase hex digits, or 64 hex digits followed by
  * ".dir" for a directory manifest (see tree.h). Ids are the only names the
@@ -12,6 +13,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include <openssl/sha.h>
 
 #define HASH_HEX_LEN 64
 #define HASH_RAW_LEN 32
@@ -41,7 +44,7 @@ int hash_id_is_dir(const char *id);
  * without a result.
  */
 struct hash_stream {
-	void *ctx; /* the EVP_MD_CTX */
+	SHA256_CTX c;
 };
 void hash_stream_init(struct hash_stream *hs);
 void hash_stream_update(struct hash_stream *hs, const void *data, size_t len);

@@ -5,8 +5,8 @@
 #include <strings.h>
 
 #include <curl/curl.h>
-#include <openssl/evp.h>
 
+#include "core/hash.h"
 #include "util/error.h"
 #include "util/strbuf.h"
 #include "util/tls.h"
@@ -50,11 +50,11 @@ static size_t on_header(char *line, size_t size, size_t n, void *ctx)
 
 static size_t on_body(char *data, size_t size, size_t n, void *ctx)
 {
-	EVP_DigestUpdate(ctx, data, size * n);
+	hash_stream_update(ctx, data, size * n);
 	return size * n;
 }
 
-static int fetch(const char *url, int head, struct headers *h, EVP_MD_CTX *md)
+static int fetch(const char *url, int head, struct headers *h, struct hash_stream *md)
 {
 	CURL *c = curl_easy_init();
 	char err[CURL_ERROR_SIZE] = "";
@@ -101,20 +101,15 @@ int urldep_check(const char *url, char **tag)
 	} else if (h.modified) {
 		*tag = xasprintf("modified:%s", h.modified);
 	} else {
-		EVP_MD_CTX *md = EVP_MD_CTX_new();
-		unsigned char dig[32];
-		struct strbuf hex = STRBUF_INIT;
-		EVP_DigestInit_ex(md, EVP_sha256(), NULL);
-		if (fetch(url, 0, &h, md) < 0) {
-			EVP_MD_CTX_free(md);
+		struct hash_stream md;
+		char hex[HASH_HEX_LEN + 1];
+		hash_stream_init(&md);
+		if (fetch(url, 0, &h, &md) < 0) {
+			hash_stream_abort(&md);
 			goto done;
 		}
-		EVP_DigestFinal_ex(md, dig, NULL);
-		EVP_MD_CTX_free(md);
-		for (int i = 0; i < 32; i++)
-			strbuf_addf(&hex, "%02x", dig[i]);
-		*tag = xasprintf("sha256:%s", hex.buf);
-		strbuf_release(&hex);
+		hash_stream_final(&md, hex);
+		*tag = xasprintf("sha256:%s", hex);
 	}
 	ret = 0;
 done:
