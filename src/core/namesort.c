@@ -18,11 +18,11 @@
 
 #define SMALL_RUN 24
 
-void name_key_set(struct name_key *k, const char *name, int is_dir, size_t index)
+void name_key_set(struct name_key *k, const char *name, size_t len, int is_dir, size_t index)
 {
 	k->chunk = 0;
 	k->name = name;
-	k->len = (uint32_t)strlen(name) + (is_dir != 0);
+	k->len = (uint32_t)len + (is_dir != 0);
 	k->is_dir = is_dir != 0;
 	k->index = index;
 }

@@ -18,8 +18,9 @@ struct name_key {
 	size_t index;     /* the caller's: carried along */
 };
 
-/* Fills k for name; index is the caller's (usually the entry's position). */
-void name_key_set(struct name_key *k, const char *name, int is_dir, size_t index);
+/* Fills k for name (len bytes); index is the caller's (usually the entry's
+ * position). */
+void name_key_set(struct name_key *k, const char *name, size_t len, int is_dir, size_t index);
 /* Sorts k[0..n) by key; names must be distinct. */
 void name_sort(struct name_key *k, size_t n);
 

@@ -106,6 +106,7 @@ struct wdir {
 	size_t nunknown;       /* files whose hash the state did not know */
 	struct witem *items;   /* sorted once the task ran */
 	size_t n, alloc;
+	size_t nsub;           /* items that are directories (leaves have none to look for) */
 	struct strpool pool;   /* names of the items, paths of sub-directories */
 	struct strbuf err;     /* messages, one per line, reported by the caller */
 	int fd;                /* open while chunks are being stat'ed, else -1 */
@@ -193,8 +194,11 @@ static struct witem *new_item(struct wdir *d, const char *name)
 {
 	ARRAY_GROW(d->items, d->alloc, d->n + 1);
 	struct witem *it = &d->items[d->n++];
+	size_t len = strlen(name);
+
 	memset(it, 0, sizeof(*it));
-	it->f.name = strpool_add(&d->pool, name);
+	it->f.name = strpool_addn(&d->pool, name, len);
+	it->f.namelen = (uint16_t)len;
 	return it;
 }
 
@@ -210,6 +214,7 @@ static void add_subdir(struct wdir *d, const char *name, const char *real, struc
 	s->fd = -1;
 	strbuf_init(&s->err, 0);
 	it->sub = s;
+	d->nsub++;
 	workq_push(q, s);
 }
 
@@ -512,21 +517,16 @@ static void list_dir(const struct walk *wk, struct wdir *d, int w, struct workq 
 			continue;
 		walk_entry(wk, d, dirfd(dir), de, q, lc);
 	}
-	if (d->n < 2 * WALK_CHUNK || wk->nthreads < 2) {
-		stat_range(wk, d, dirfd(dir), 0, d->n, &d->err, &d->nunknown);
+	if (d->n >= 2 * WALK_CHUNK && wk->nthreads >= 2 && (d->fd = dup(dirfd(dir))) >= 0) {
 		closedir(dir);
-		finish_dir(d);
+		split_dir(d, q);
+		run_chunk(wk, &d->chunks[0]);
 		return;
 	}
-	d->fd = dup(dirfd(dir));
+	/* small, one thread, or no descriptor to share (d->fd is -1): here */
+	stat_range(wk, d, dirfd(dir), 0, d->n, &d->err, &d->nunknown);
 	closedir(dir);
-	if (d->fd < 0) {
-		dir_error(wk, d, NULL, "cannot be listed", errno);
-		d->n = 0;
-		return;
-	}
-	split_dir(d, q);
-	run_chunk(wk, &d->chunks[0]);
+	finish_dir(d);
 }
 
 /* Cuts d's entries into chunks, queues all but the first (which the
@@ -572,7 +572,7 @@ static void sort_items(struct wdir *d)
 	struct name_key *k = xmalloc(d->n * sizeof(*k));
 
 	for (size_t i = 0; i < d->n; i++)
-		name_key_set(&k[i], d->items[i].f.name, d->items[i].sub != NULL, i);
+		name_key_set(&k[i], d->items[i].f.name, d->items[i].f.namelen, d->items[i].sub != NULL, i);
 	name_sort(k, d->n);
 	/* from now on, k[i].index is where position i's item is now */
 	for (size_t i = 0; i < d->n; i++) {
@@ -598,8 +598,11 @@ static void finish_dir(struct wdir *d)
 	size_t j = 0;
 
 	for (size_t i = 0; i < d->n; i++)
-		if (d->items[i].sub || d->items[i].f.kind != WALK_SKIP)
-			d->items[j++] = d->items[i];
+		if (d->items[i].sub || d->items[i].f.kind != WALK_SKIP) {
+			if (j != i)
+				d->items[j] = d->items[i];
+			j++;
+		}
 	d->n = j;
 	if (d->n > 1)
 		sort_items(d);
@@ -617,6 +620,10 @@ static void walk_task(void *ctx, void *task, int w, struct workq *q)
 static void count(const struct wdir *d, struct walk_result *r)
 {
 	r->nunknown += d->nunknown;
+	if (!d->nsub) {
+		r->nfiles += d->n;
+		return;
+	}
 	for (size_t i = 0; i < d->n; i++) {
 		if (d->items[i].sub) {
 			r->ndirs++;
@@ -638,7 +645,7 @@ static void visit(struct wdir *d, struct strbuf *path,
 		strbuf_setlen(path, base);
 		if (base)
 			strbuf_addch(path, '/');
-		strbuf_addstr(path, it->f.name);
+		strbuf_add(path, it->f.name, it->f.namelen);
 		if (it->sub)
 			visit(it->sub, path, fn, ctx);
 		else
@@ -665,7 +672,7 @@ static void flatten(struct wdir *d, struct walk_result *r, size_t *nf, size_t *n
 			r->dirs[(*nd)++] = it->sub->rel;
 			flatten(it->sub, r, nf, nd);
 		} else {
-			it->f.path = strpool_join(&r->pool, d->rel, it->f.name, strlen(it->f.name));
+			it->f.path = strpool_join(&r->pool, d->rel, it->f.name, it->f.namelen);
 			r->files[(*nf)++] = &it->f;
 		}
 	}
@@ -695,7 +702,7 @@ static int report(const struct wdir *d)
 			n++;
 		}
 	}
-	for (size_t i = 0; i < d->n; i++)
+	for (size_t i = 0; i < d->n && d->nsub; i++)
 		if (d->items[i].sub)
 			n += report(d->items[i].sub);
 	return n;
@@ -703,7 +710,7 @@ static int report(const struct wdir *d)
 
 static void free_wdir(struct wdir *d)
 {
-	for (size_t i = 0; i < d->n; i++)
+	for (size_t i = 0; i < d->n && d->nsub; i++)
 		if (d->items[i].sub) {
 			free_wdir(d->items[i].sub);
 			free(d->items[i].sub);

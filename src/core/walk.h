@@ -50,6 +50,7 @@ struct walk_file {
 	uint32_t mode;         /* st_mode */
 	unsigned char kind;    /* enum walk_kind */
 	unsigned char known;   /* 1 when sha holds the file's hash (state hit, or hashed) */
+	uint16_t namelen;      /* strlen(name): a name is at most NAME_MAX (255) bytes */
 	unsigned char sha[HASH_RAW_LEN];
 };
 

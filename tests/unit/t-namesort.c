@@ -46,7 +46,7 @@ static int agrees(size_t n, const char *prefix, const char *alphabet, size_t max
 			continue;
 		strcpy(names[made], buf);
 		int is_dir = rnd(&seed) % 4 == 0;
-		name_key_set(&k[made], names[made], is_dir, made);
+		name_key_set(&k[made], names[made], strlen(names[made]), is_dir, made);
 		snprintf(r[made].key, sizeof(r[made].key), "%s%s", buf, is_dir ? "/" : "");
 		r[made].index = made;
 		made++;
@@ -77,10 +77,10 @@ int main(void)
 
 	/* a directory "a" sorts as "a/": after "a-b" and "a.c", before "a0" */
 	struct name_key k[4];
-	name_key_set(&k[0], "a0", 0, 0);
-	name_key_set(&k[1], "a", 1, 1);
-	name_key_set(&k[2], "a.c", 0, 2);
-	name_key_set(&k[3], "a-b", 0, 3);
+	name_key_set(&k[0], "a0", 2, 0, 0);
+	name_key_set(&k[1], "a", 1, 1, 1);
+	name_key_set(&k[2], "a.c", 3, 0, 2);
+	name_key_set(&k[3], "a-b", 3, 0, 3);
 	name_sort(k, 4);
 	ok(k[0].index == 3 && k[1].index == 2 && k[2].index == 1 && k[3].index == 0,
 	   "a directory sorts by its name and a '/'");
