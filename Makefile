@@ -32,6 +32,15 @@ CFLAGS   += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror $(OPT) $(SAN) -pthrea
             -Isrc -I$(BUILD)/gen $(PKG_CFLAGS) -MMD -MP
 LDFLAGS  += $(SAN) -pthread
 LDLIBS   += $(PKG_LIBS) -lm
+# repro takes SHA-256 from libcrypto and nothing else (TLS is libcurl's,
+# which loads the shared libssl and libcrypto with itself). The binary links
+# libcrypto's archive when there is one (Debian's libssl-dev ships it):
+# resolving the 4.7 MB shared library's 3,500 symbols cost 0.4 ms of every
+# command, 3% of a 10,000-file no-op. STATIC_CRYPTO=0 links the shared one.
+CRYPTO_A      := $(shell pkg-config --variable=libdir libcrypto 2>/dev/null)/libcrypto.a
+STATIC_CRYPTO ?= $(if $(wildcard $(CRYPTO_A)),1,0)
+CRYPTO_STATIC := $(shell pkg-config --libs yaml-0.1 libcjson 2>/dev/null) -Wl,-Bstatic -lcrypto -Wl,-Bdynamic -ldl -lm
+REPRO_LIBS    := $(if $(filter 1,$(STATIC_CRYPTO)),$(CRYPTO_STATIC),$(LDLIBS))
 
 SRC       := $(sort $(wildcard src/*.c src/*/*.c))
 OBJ       := $(SRC:src/%.c=$(BUILD)/%.o)
@@ -49,7 +58,7 @@ repro: $(BUILD)/repro
 	@[ "$(BUILD)" != build ] || ln -sf build/repro repro
 
 $(BUILD)/repro: $(OBJ)
-	$(CC) $(LDFLAGS) -o $@ $(OBJ) $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $(OBJ) $(REPRO_LIBS)
 
 $(BUILD)/util/lazy_curl.o: CFLAGS += $(if $(call soname,libcurl),-DCURL_SONAME='"$(call soname,libcurl)"')
 $(BUILD)/util/lazy_git2.o: CFLAGS += $(if $(call soname,libgit2),-DGIT2_SONAME='"$(call soname,libgit2)"')
