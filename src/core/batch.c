@@ -51,6 +51,7 @@ struct cache_batch {
 	struct batch_ent *e;
 	size_t n, alloc;
 	struct idset ids;
+	int unvouched;          /* see cache_batch_unvouched */
 };
 
 static int is_dot(const char *name)
@@ -126,6 +127,11 @@ struct cache_batch *cache_batch_begin(struct cache *c)
 	b->c = c;
 	pthread_mutex_init(&b->lock, NULL);
 	return b;
+}
+
+void cache_batch_unvouched(struct cache_batch *b)
+{
+	b->unvouched = 1;
 }
 
 /* The descriptor of this process's temporary directory, made on first use. */
@@ -338,6 +344,7 @@ static int rename_one(struct cache_batch *b, size_t i, unsigned char *made)
 		rel[2] = '\0';
 		if (mkdirat(b->c->dirfd, rel, 0777) < 0 && errno != EEXIST)
 			return error("cannot create '%s/%s':", b->c->dir, rel);
+		fresh_fan_made(b->c->fresh, e->id);
 		rel[2] = '/';
 		made[fan / 8] |= (unsigned char)(1 << fan % 8);
 	}
@@ -397,7 +404,9 @@ int cache_batch_commit(struct cache_batch *b)
 		char rel[HASH_ID_MAX + 1];
 		struct stat st;
 		object_rel(b->e[i].id, rel);
-		if (fstatat(b->c->dirfd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		if (b->unvouched)
+			fresh_add(b->c->fresh, b->e[i].id, NULL);
+		else if (fstatat(b->c->dirfd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0)
 			fresh_add(b->c->fresh, b->e[i].id, &st);
 	}
 	batch_free(b, 1);

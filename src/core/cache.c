@@ -130,6 +130,13 @@ int cache_has_object(const struct cache *c, const char *id)
 	return fstatat(c->dirfd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
 }
 
+int cache_has_object_to_store(const struct cache *c, const char *id)
+{
+	if (fresh_fan_absent(c->fresh, c->dirfd, id))
+		return 0;
+	return cache_has_object(c, id);
+}
+
 int cache_contains(const struct cache *c, const char *id)
 {
 	struct tree t = TREE_INIT;

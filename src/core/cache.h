@@ -213,6 +213,10 @@ int cache_batch_claim(struct cache_batch *b, const char *id);
 void cache_batch_add(struct cache_batch *b, const char *tmp_path, const char *id);
 /* Verifies, then queues, a downloaded file as cache_import_file does. */
 int cache_batch_import(struct cache_batch *b, const char *tmp_path, const char *id, const char *origin);
+/* The objects of b will not be copied out by this process (a store's: the
+ * workspace already holds them), so their stat after the rename is not
+ * taken for fresh_vouches: a path lookup per object saved. */
+void cache_batch_unvouched(struct cache_batch *b);
 /* Makes everything queued durable and visible; frees b. 0 or -1 (reported;
  * temporary files are removed). */
 int cache_batch_commit(struct cache_batch *b);
@@ -220,6 +224,10 @@ int cache_batch_commit(struct cache_batch *b);
 void cache_batch_abort(struct cache_batch *b);
 /* 1 when the object file exists (never follows a symlink in the cache). */
 int cache_has_object(const struct cache *c, const char *id);
+/* cache_has_object for a store deciding whether to write id: 0 without a
+ * stat when id's fan-out directory was missing (see fresh_fan_absent), which
+ * another process may just have filled; writing it again is harmless. */
+int cache_has_object_to_store(const struct cache *c, const char *id);
 
 /*
  * Offers `path`, a file holding exactly object id's content (verified by

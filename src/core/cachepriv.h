@@ -81,13 +81,24 @@ struct cache_tmpdir {
  */
 struct cache_fresh *fresh_new(void);
 void fresh_free(struct cache_fresh *f);
-/* Records object id, committed, whose file's stat is st. */
+/* Records object id, committed, whose file's stat is st; with st NULL, it
+ * is known to be there but never vouched for. */
 void fresh_add(struct cache_fresh *f, const char *id, const struct stat *st);
 /* 1 when id was committed by this process (its file may have changed since). */
 int fresh_has(struct cache_fresh *f, const char *id);
 /* 1 when id was committed by this process and st, its file's stat now, is
  * still what it was then. */
 int fresh_vouches(struct cache_fresh *f, const char *id, const struct stat *st);
+/*
+ * 1 when the fan-out directory of id (its first two hex digits) was
+ * missing from the cache when first asked about (one fstatat of cachefd's
+ * entry per directory and process) and no batch of this process has made
+ * it since: then no object of it is there. Another process may make it
+ * meanwhile; callers only use the answer to decide to write an object.
+ */
+int fresh_fan_absent(struct cache_fresh *f, int cachefd, const char *id);
+/* Records that the fan-out directory of id exists now. */
+void fresh_fan_made(struct cache_fresh *f, const char *id);
 /* Records path as a verified copy of id (cache_offer_copy), with its stat. */
 void fresh_offer_copy(struct cache_fresh *f, const char *id, const char *path);
 /* Takes the copy offered for id, if its stat is unchanged: an allocated

@@ -20,7 +20,10 @@
  * An open-addressing index of raw digests over a dense array: ids are
  * uniformly distributed, so their first bytes are the hash.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,7 +56,11 @@ struct fresh_copy {
 	struct stamp st;        /* as offered */
 };
 
+/* What is known of a fan-out directory (see fresh_fan_absent). */
+enum { FAN_UNKNOWN, FAN_ABSENT, FAN_PRESENT };
+
 struct cache_fresh {
+	_Atomic unsigned char fan[256]; /* FAN_*, by the id's first byte */
 	pthread_mutex_t lock;   /* guards the rest: checkouts look up from threads */
 	struct fresh_ent *ent;
 	size_t n, alloc;
@@ -163,7 +170,10 @@ void fresh_add(struct cache_fresh *f, const char *id, const struct stat *st)
 	struct fresh_ent *s = find(f, id, 1);
 	if (s) {
 		s->fresh = 1;
-		stamp_of(st, &s->obj);
+		if (st)
+			stamp_of(st, &s->obj);
+		else
+			memset(&s->obj, 0, sizeof(s->obj)); /* no file has inode 0 */
 	}
 	pthread_mutex_unlock(&f->lock);
 }
@@ -192,6 +202,45 @@ int fresh_vouches(struct cache_fresh *f, const char *id, const struct stat *st)
 	ok = s && s->fresh && stamp_is(&s->obj, st);
 	pthread_mutex_unlock(&f->lock);
 	return ok;
+}
+
+static int fan_of(const char *id)
+{
+	unsigned char raw[HASH_RAW_LEN];
+	char hex[HASH_HEX_LEN + 1];
+
+	if (!hash_id_valid(id))
+		return -1;
+	memcpy(hex, id, HASH_HEX_LEN);
+	hex[HASH_HEX_LEN] = '\0';
+	return hash_hex_to_raw(hex, raw) < 0 ? -1 : raw[0];
+}
+
+int fresh_fan_absent(struct cache_fresh *f, int cachefd, const char *id)
+{
+	int fan = f ? fan_of(id) : -1;
+	struct stat st;
+
+	if (fan < 0)
+		return 0;
+	unsigned char known = atomic_load(&f->fan[fan]);
+	if (known == FAN_UNKNOWN) {
+		char rel[3] = { id[0], id[1], '\0' };
+		known = fstatat(cachefd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT ? FAN_ABSENT : FAN_PRESENT;
+		unsigned char expect = FAN_UNKNOWN;
+		/* a batch may have made it meanwhile: its word wins */
+		if (!atomic_compare_exchange_strong(&f->fan[fan], &expect, known))
+			known = expect;
+	}
+	return known == FAN_ABSENT;
+}
+
+void fresh_fan_made(struct cache_fresh *f, const char *id)
+{
+	int fan = f ? fan_of(id) : -1;
+
+	if (fan >= 0)
+		atomic_store(&f->fan[fan], FAN_PRESENT);
 }
 
 void fresh_offer_copy(struct cache_fresh *f, const char *id, const char *path)

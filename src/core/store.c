@@ -57,7 +57,7 @@ struct store {
  * object is neither in the cache nor claimed by another file of the batch. */
 static void keep_temp(struct store *s, char *tmp, const char *hex, int check)
 {
-	if (check && (cache_has_object(s->c, hex) || !cache_batch_claim(s->b, hex)))
+	if (check && (cache_has_object_to_store(s->c, hex) || !cache_batch_claim(s->b, hex)))
 		unlink(tmp);
 	else
 		cache_batch_add(s->b, tmp, hex);
@@ -69,7 +69,7 @@ static int store_buffer(struct store *s, const char *buf, size_t len, const char
 {
 	char *tmp;
 
-	if (cache_has_object(s->c, hex) || !cache_batch_claim(s->b, hex))
+	if (cache_has_object_to_store(s->c, hex) || !cache_batch_claim(s->b, hex))
 		return 0;
 	int fd = tmp_create_quiet(s->c, &tmp);
 	if (fd < 0)
@@ -150,6 +150,28 @@ static int store_clone(struct store *s, int fd, char hex[HASH_HEX_LEN + 1], uint
 }
 
 /*
+ * The first block of fd. A read() of st_size + 1 bytes that returns st_size
+ * is the whole file as fstat saw it, so the read() that would return 0 is
+ * skipped: 10,000 calls in a first commit of 10,000 small files. Should the
+ * file have grown since, what is stored is what it held at the fstat, which
+ * its state entry (made from that stat) describes. Any other count, and the
+ * loop goes on to the end of the file.
+ */
+static ssize_t read_first_block(int fd, char *buf, const struct stat *st)
+{
+	if (st->st_size < 0 || st->st_size >= HASH_BLOCK)
+		return read_full(fd, buf, HASH_BLOCK);
+	ssize_t n;
+	do
+		n = read(fd, buf, (size_t)st->st_size + 1);
+	while (n < 0 && errno == EINTR);
+	if (n < 0 || n == st->st_size)
+		return n;
+	ssize_t more = read_full(fd, buf + n, HASH_BLOCK - (size_t)n);
+	return more < 0 ? -1 : n + more;
+}
+
+/*
  * Stores the open file fd (stat st, taken before reading) unless the cache
  * has it. known: its hash per the state, or NULL. hex and *size get what was
  * stored; a fresh hash is recorded in the state. 0, or -1 with errno set.
@@ -168,7 +190,7 @@ static int store_fd(struct store *s, int fd, const struct stat *st, const char *
 	if (s->use_reflink && st->st_size >= HASH_BLOCK && reflink_maybe(s->c))
 		r = store_clone(s, fd, hex, size);
 	if (r == 1) {
-		ssize_t n = read_full(fd, buf, HASH_BLOCK);
+		ssize_t n = read_first_block(fd, buf, st);
 		if (n < 0)
 			return -1;
 		if (n < HASH_BLOCK) {
@@ -249,6 +271,7 @@ static void store_init(struct store *s, struct cache *c, struct hasher *h, int n
 	s->c = c;
 	s->h = h;
 	s->b = cache_batch_begin(c);
+	cache_batch_unvouched(s->b);
 	s->bufs = xcalloc((size_t)nbufs, sizeof(*s->bufs));
 	for (int i = 0; i < c->nlinks; i++)
 		s->use_reflink |= c->links[i] == LINK_REFLINK;

@@ -2,6 +2,7 @@
  * The cache end to end in a scratch project: hashing directories, storing,
  * checking out with each link type, and what must be refused.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
@@ -682,6 +683,41 @@ static void test_duplicates(struct state *st)
 	strbuf_release(&q);
 }
 
+/* A store skips the stat of objects whose fan-out directory was missing,
+ * and learns of the directories its own batches make. */
+static void test_fan_absent(struct state *st)
+{
+	struct cache c;
+	struct hasher h = { .state = st, .nthreads = 1 };
+	struct hashinfo hi;
+	struct stat sb;
+	char rel[HASH_ID_MAX + 1];
+
+	if (cache_init(&c, ".repro/cache-fan", ".repro/tmp", "copy") < 0) /* empty: no fan-out directory yet */
+		abort();
+	int absent = 0;
+	for (int i = 0; i < 1000 && !absent; i++) { /* a content whose fan-out directory is not there yet */
+		char text[64];
+		snprintf(text, sizeof(text), "fan-out test %d\n", i);
+		put("fan.txt", text, 0644);
+		if (hash_path(&h, "fan.txt", &hi, NULL) < 0)
+			break;
+		snprintf(rel, sizeof(rel), ".repro/cache-fan/%.2s", hi.id);
+		absent = stat(rel, &sb) < 0 && errno == ENOENT;
+	}
+	ok(absent, "fan-out: a content whose directory is not there");
+	ok(!cache_has_object_to_store(&c, hi.id), "fan-out: missing directory, object to store");
+	ok(cache_store_path(&c, &h, "fan.txt", &hi) == 0, "fan-out: stored");
+	ok(cache_has_object_to_store(&c, hi.id) && cache_has_object(&c, hi.id),
+	   "fan-out: the directory a batch made is known, the object found");
+	cache_release(&c);
+	/* a new process (cache) asks the filesystem again */
+	if (cache_init(&c, ".repro/cache-fan", ".repro/tmp", "copy") < 0)
+		abort();
+	ok(cache_has_object_to_store(&c, hi.id), "fan-out: found by a fresh cache");
+	cache_release(&c);
+}
+
 int main(void)
 {
 	char proj[PATH_MAX];
@@ -713,6 +749,7 @@ int main(void)
 	test_stale_tmp(st);
 	test_wide(st);
 	test_duplicates(st);
+	test_fan_absent(st);
 	state_free(st);
 
 	if (chdir("/") == 0)
