@@ -103,10 +103,15 @@ void hash_buffer(const void *data, size_t len, char hex[HASH_HEX_LEN + 1])
  */
 int hash_fd(int fd, char hex[HASH_HEX_LEN + 1], uint64_t *size)
 {
+	return hash_fd_sized(fd, -1, hex, size);
+}
+
+int hash_fd_sized(int fd, int64_t expect, char hex[HASH_HEX_LEN + 1], uint64_t *size)
+{
 	char small[65536];
 	struct hash_stream hs;
 	uint64_t total = 0;
-	ssize_t n = read_full(fd, small, sizeof(small));
+	ssize_t n = read_sized(fd, small, sizeof(small), expect);
 
 	if (n < 0)
 		return -1;

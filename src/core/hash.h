@@ -30,6 +30,9 @@ void hash_buffer(const void *data, size_t len, char hex[HASH_HEX_LEN + 1]);
  * blocks. Returns 0 and sets *size to the bytes hashed, or -1 with errno set.
  */
 int hash_fd(int fd, char hex[HASH_HEX_LEN + 1], uint64_t *size);
+/* hash_fd of a regular file whose fstat gave `expect` bytes (see read_sized
+ * in util/fs.h: one read() fewer for a small file). */
+int hash_fd_sized(int fd, int64_t expect, char hex[HASH_HEX_LEN + 1], uint64_t *size);
 /* Opens and hashes a file; -1 with errno set on failure. */
 int hash_file(const char *path, char hex[HASH_HEX_LEN + 1], uint64_t *size);
 /* True when id is 64 lowercase hex digits, optionally followed by ".dir". */

@@ -30,7 +30,7 @@ int hash_open_file(struct hasher *h, int fd, struct stat *st, char hex[HASH_HEX_
 		return 0;
 	}
 	int64_t at = now_ns();
-	if (hash_fd(fd, hex, size) < 0)
+	if (hash_fd_sized(fd, (int64_t)st->st_size, hex, size) < 0)
 		return -1;
 	if (h->state)
 		state_put(h->state, st, hex, at);

@@ -150,28 +150,6 @@ static int store_clone(struct store *s, int fd, char hex[HASH_HEX_LEN + 1], uint
 }
 
 /*
- * The first block of fd. A read() of st_size + 1 bytes that returns st_size
- * is the whole file as fstat saw it, so the read() that would return 0 is
- * skipped: 10,000 calls in a first commit of 10,000 small files. Should the
- * file have grown since, what is stored is what it held at the fstat, which
- * its state entry (made from that stat) describes. Any other count, and the
- * loop goes on to the end of the file.
- */
-static ssize_t read_first_block(int fd, char *buf, const struct stat *st)
-{
-	if (st->st_size < 0 || st->st_size >= HASH_BLOCK)
-		return read_full(fd, buf, HASH_BLOCK);
-	ssize_t n;
-	do
-		n = read(fd, buf, (size_t)st->st_size + 1);
-	while (n < 0 && errno == EINTR);
-	if (n < 0 || n == st->st_size)
-		return n;
-	ssize_t more = read_full(fd, buf + n, HASH_BLOCK - (size_t)n);
-	return more < 0 ? -1 : n + more;
-}
-
-/*
  * Stores the open file fd (stat st, taken before reading) unless the cache
  * has it. known: its hash per the state, or NULL. hex and *size get what was
  * stored; a fresh hash is recorded in the state. 0, or -1 with errno set.
@@ -190,7 +168,7 @@ static int store_fd(struct store *s, int fd, const struct stat *st, const char *
 	if (s->use_reflink && st->st_size >= HASH_BLOCK && reflink_maybe(s->c))
 		r = store_clone(s, fd, hex, size);
 	if (r == 1) {
-		ssize_t n = read_first_block(fd, buf, st);
+		ssize_t n = read_sized(fd, buf, HASH_BLOCK, st->st_size);
 		if (n < 0)
 			return -1;
 		if (n < HASH_BLOCK) {

@@ -160,6 +160,20 @@ ssize_t read_full(int fd, void *buf, size_t len)
 	return (ssize_t)got;
 }
 
+ssize_t read_sized(int fd, void *buf, size_t len, int64_t expect)
+{
+	if (expect < 0 || (uint64_t)expect >= len)
+		return read_full(fd, buf, len);
+	ssize_t n;
+	do
+		n = read(fd, buf, (size_t)expect + 1);
+	while (n < 0 && errno == EINTR);
+	if (n < 0 || n == expect)
+		return n;
+	ssize_t more = read_full(fd, (char *)buf + n, len - (size_t)n);
+	return more < 0 ? -1 : n + more;
+}
+
 int fsync_parent_dir(const char *path)
 {
 	const char *slash = strrchr(path, '/');

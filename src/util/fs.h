@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <stddef.h>
 #include <sys/stat.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "strbuf.h"
@@ -86,6 +87,16 @@ int write_all(int fd, const void *buf, size_t len);
 /* read(2) until len bytes or end of file, retrying on EINTR; the bytes
  * read, or -1. */
 ssize_t read_full(int fd, void *buf, size_t len);
+/*
+ * read_full of a regular file whose fstat gave `expect` bytes (-1: not
+ * known). A read() of expect + 1 bytes that returns expect is the whole
+ * file as fstat saw it, so the read() that would return 0 is skipped:
+ * 10,000 calls of a first commit of 10,000 small files. Should the file
+ * have grown since, the bytes returned are what it held at the fstat, which
+ * a state entry made from that stat describes. Any other count, and the
+ * reading goes on to len bytes or the end of the file.
+ */
+ssize_t read_sized(int fd, void *buf, size_t len, int64_t expect);
 /* fsync the directory holding `path`. */
 int fsync_parent_dir(const char *path);
 

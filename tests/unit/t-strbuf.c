@@ -92,10 +92,34 @@ static void test_atomic(void)
 	free(path);
 }
 
+/* read_sized reads the whole file whatever size it was told. */
+static void test_read_sized(void)
+{
+	char path[] = "/tmp/repro-t-read-XXXXXX", buf[64];
+	int fd = mkstemp(path);
+	const struct { int64_t expect; const char *what; } cases[] = {
+		{ 11, "the size fstat gave" }, { -1, "no size" }, { 4, "a file grown since" },
+		{ 40, "a file shrunk since" }, { 0, "a file empty at the fstat" },
+	};
+
+	ok(fd >= 0 && write_all(fd, "hello world", 11) == 0, "read_sized: a file of 11 bytes");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char name[128];
+		memset(buf, 0, sizeof(buf));
+		snprintf(name, sizeof(name), "read_sized: all of it, told %s", cases[i].what);
+		ok(lseek(fd, 0, SEEK_SET) == 0 && read_sized(fd, buf, sizeof(buf), cases[i].expect) == 11 &&
+		   !memcmp(buf, "hello world", 11), name);
+	}
+	ok(lseek(fd, 0, SEEK_SET) == 0 && read_sized(fd, buf, 5, 11) == 5, "read_sized: no more than len");
+	close(fd);
+	unlink(path);
+}
+
 int main(void)
 {
 	test_strbuf();
 	test_paths();
 	test_atomic();
+	test_read_sized();
 	return done_testing();
 }
