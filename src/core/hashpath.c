@@ -171,50 +171,6 @@ void walk_info(const struct walk_result *r, struct hashinfo *out, struct strbuf 
 	out->isdir = 1;
 }
 
-/*
- * The key of a directory's id in the state (see "Directory ids" in
- * state.h): SHA-256 over a tag and, in manifest order, each file's path
- * with its NUL, content hash, size and executable bit, in binary. Those are
- * what the manifest is made of, so equal keys mean equal manifests. The tag
- * names the manifest format: a change to add_entry in tree.c must change it.
- */
-#define DIR_KEY_TAG "repro directory key 1: manifest of tree.c add_entry"
-
-struct dir_key {
-	struct hash_stream hs;
-	struct strbuf buf; /* not hashed yet */
-};
-
-static void add_to_dir_key(void *ctx, const char *path, struct walk_file *f)
-{
-	struct dir_key *k = ctx;
-	unsigned char exec = (f->mode & S_IXUSR) != 0;
-
-	strbuf_add(&k->buf, path, strlen(path) + 1);
-	strbuf_add(&k->buf, f->sha, HASH_RAW_LEN);
-	strbuf_add(&k->buf, &f->size, sizeof(f->size));
-	strbuf_add(&k->buf, &exec, 1);
-	if (k->buf.len >= 65536) {
-		hash_stream_update(&k->hs, k->buf.buf, k->buf.len);
-		strbuf_reset(&k->buf);
-	}
-}
-
-static void dir_key(const struct walk_result *r, unsigned char key[HASH_RAW_LEN])
-{
-	struct dir_key k;
-	char hex[HASH_HEX_LEN + 1];
-
-	hash_stream_init(&k.hs);
-	strbuf_init(&k.buf, 70000);
-	strbuf_add(&k.buf, DIR_KEY_TAG, sizeof(DIR_KEY_TAG));
-	walk_visit(r, add_to_dir_key, &k);
-	hash_stream_update(&k.hs, k.buf.buf, k.buf.len);
-	hash_stream_final(&k.hs, hex);
-	hash_hex_to_raw(hex, key);
-	strbuf_release(&k.buf);
-}
-
 /* walk_info, through the state's directory ids when there is a state:
  * the key costs a third of the manifest's bytes to hash, and nothing to
  * format. */
@@ -226,7 +182,7 @@ static void dir_info(struct hasher *h, const struct walk_result *r, struct hashi
 		walk_info(r, out, NULL);
 		return;
 	}
-	dir_key(r, key);
+	walk_key(r, key);
 	if (state_dir_get(h->state, key, id, &out->size, &out->nfiles)) {
 		hash_raw_to_hex(id, out->id);
 		memcpy(out->id + HASH_HEX_LEN, ".dir", 5);
@@ -284,7 +240,7 @@ static int hash_dir_once(struct hasher *h, const char *path, struct hashinfo *ou
 			 int vanished_ok)
 {
 	struct walk_opts o = { .follow = 1, .state = h->state, .nthreads = h->nthreads,
-			       .also_inside = h->cache_real };
+			       .also_inside = h->cache_real, .digests = h->state != NULL };
 	struct walk_result r;
 	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 

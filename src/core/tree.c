@@ -115,7 +115,8 @@ static void add_u64(struct strbuf *sb, uint64_t v)
 typedef void (*tree_sink)(void *ctx, const char *data, size_t len);
 
 /* Appends entry number n (from 0) of a manifest: the one place that knows
- * the byte format, with tree_emit's brackets. */
+ * the byte format, with tree_emit's brackets. The state's directory ids
+ * rely on it (a change must change WALK_KEY_TAG in walk.c). */
 static void add_entry(struct strbuf *sb, size_t n, const char *path, const char *hex, uint64_t size, int exec)
 {
 #define ADD_LITERAL(sb, s) strbuf_add(sb, s, sizeof(s) - 1)

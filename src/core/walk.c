@@ -107,6 +107,8 @@ struct wdir {
 	struct witem *items;   /* sorted once the task ran */
 	size_t n, alloc;
 	size_t nsub;           /* items that are directories (leaves have none to look for) */
+	int has_digest;        /* digest holds the digest of the items (see walk_key) */
+	unsigned char digest[HASH_RAW_LEN];
 	struct strpool pool;   /* names of the items, paths of sub-directories */
 	struct strbuf err;     /* messages, one per line, reported by the caller */
 	int fd;                /* open while chunks are being stat'ed, else -1 */
@@ -472,7 +474,7 @@ static int open_wdir(const struct walk *wk, const struct wdir *d)
 
 static void split_dir(struct wdir *d, struct workq *q);
 static void run_chunk(const struct walk *wk, struct wchunk *ch);
-static void finish_dir(struct wdir *d);
+static void finish_dir(const struct walk *wk, struct wdir *d);
 
 /* Lists one directory, and stats its entries (or queues chunks of them). */
 static void list_dir(const struct walk *wk, struct wdir *d, int w, struct workq *q)
@@ -526,7 +528,7 @@ static void list_dir(const struct walk *wk, struct wdir *d, int w, struct workq 
 	/* small, one thread, or no descriptor to share (d->fd is -1): here */
 	stat_range(wk, d, dirfd(dir), 0, d->n, &d->err, &d->nunknown);
 	closedir(dir);
-	finish_dir(d);
+	finish_dir(wk, d);
 }
 
 /* Cuts d's entries into chunks, queues all but the first (which the
@@ -559,7 +561,7 @@ static void run_chunk(const struct walk *wk, struct wchunk *ch)
 			d->nunknown += d->chunks[k].nunknown;
 		close(d->fd);
 		d->fd = -1;
-		finish_dir(d);
+		finish_dir(wk, d);
 	}
 }
 
@@ -592,8 +594,70 @@ static void sort_items(struct wdir *d)
 	free(k);
 }
 
-/* Drops skipped entries and sorts the rest: d is complete. */
-static void finish_dir(struct wdir *d)
+/*
+ * The digest of d's entries, for walk_key: SHA-256 over each one's name
+ * and NUL, then 'd' for a directory, or 'f', the file's hash, size and
+ * executable bit. The tag in walk_key names this format and the manifest's
+ * (tree.c's add_entry): a change to either must change the tag.
+ */
+static void digest_dir(struct wdir *d)
+{
+	struct hash_stream hs;
+	char hex[HASH_HEX_LEN + 1];
+
+	hash_stream_init(&hs);
+	for (size_t i = 0; i < d->n; i++) {
+		const struct witem *it = &d->items[i];
+		unsigned char tail[1 + HASH_RAW_LEN + sizeof(uint64_t) + 1];
+		size_t n = 1;
+		hash_stream_update(&hs, it->f.name, (size_t)it->f.namelen + 1);
+		if (it->sub) {
+			tail[0] = 'd';
+		} else {
+			tail[0] = 'f';
+			memcpy(tail + n, it->f.sha, HASH_RAW_LEN);
+			n += HASH_RAW_LEN;
+			memcpy(tail + n, &it->f.size, sizeof(uint64_t));
+			n += sizeof(uint64_t);
+			tail[n++] = (it->f.mode & S_IXUSR) != 0;
+		}
+		hash_stream_update(&hs, tail, n);
+	}
+	hash_stream_final(&hs, hex);
+	hash_hex_to_raw(hex, d->digest);
+	d->has_digest = 1;
+}
+
+#define WALK_KEY_TAG "repro directory key 2: walk.c digest_dir, tree.c add_entry"
+
+static void key_dir(struct wdir *d, struct hash_stream *hs)
+{
+	if (!d->has_digest)
+		digest_dir(d);
+	hash_stream_update(hs, d->rel, strlen(d->rel) + 1);
+	hash_stream_update(hs, d->digest, HASH_RAW_LEN);
+	for (size_t i = 0; i < d->n && d->nsub; i++)
+		if (d->items[i].sub)
+			key_dir(d->items[i].sub, hs);
+}
+
+void walk_key(const struct walk_result *r, unsigned char key[HASH_RAW_LEN])
+{
+	struct hash_stream hs;
+	char hex[HASH_HEX_LEN + 1];
+
+	hash_stream_init(&hs);
+	hash_stream_update(&hs, WALK_KEY_TAG, sizeof(WALK_KEY_TAG));
+	if (r->root)
+		key_dir(r->root, &hs);
+	hash_stream_final(&hs, hex);
+	hash_hex_to_raw(hex, key);
+}
+
+/* Drops skipped entries and sorts the rest: d is complete. Digested when
+ * asked for and every file's hash is known (else walk_key does it, after
+ * the hashing). */
+static void finish_dir(const struct walk *wk, struct wdir *d)
 {
 	size_t j = 0;
 
@@ -606,6 +670,8 @@ static void finish_dir(struct wdir *d)
 	d->n = j;
 	if (d->n > 1)
 		sort_items(d);
+	if (wk->o->digests && !d->nunknown)
+		digest_dir(d);
 }
 
 /* A task: a directory to list, or a chunk of one to stat. */

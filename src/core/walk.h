@@ -76,6 +76,7 @@ struct walk_opts {
 	const char *also_inside; /* real path of another directory symlinks may lead into, or NULL */
 	struct state *state;  /* look hashes up here; may be NULL */
 	int nthreads;         /* <= 0: one per core */
+	int digests;          /* digest each directory's entries as it completes (see walk_key) */
 };
 
 /*
@@ -87,6 +88,16 @@ int walk_dir(int dirfd, const char *path, const struct walk_opts *o, struct walk
 /* Calls fn for every file in manifest order; `path` is valid during the call only. */
 void walk_visit(const struct walk_result *r, void (*fn)(void *ctx, const char *path, struct walk_file *f),
 		void *ctx);
+/*
+ * The key under which the state keeps the id of the walked directory (see
+ * "Directory ids" in state.h): SHA-256 over each directory's path and the
+ * digest of its entries (names, and for a file its hash, size and
+ * executable bit), in manifest order. Those determine the manifest byte for
+ * byte, so equal keys mean equal manifests. Every file must be known (hashed
+ * or vouched for); directories digested by the walk (walk_opts.digests, on
+ * its threads) are not read again.
+ */
+void walk_key(const struct walk_result *r, unsigned char key[HASH_RAW_LEN]);
 /* Fills r->files (with paths) and r->dirs. */
 void walk_flatten(struct walk_result *r);
 void walk_result_release(struct walk_result *r);

@@ -66,4 +66,12 @@ test_expect_success 'without the state (deleted), the same ids' '
 	repro status -q list && repro run >/dev/null && test "$(dep_id)" = "$before"
 '
 
+# The key of a directory whose files were all hashed after the walk (a
+# first run) must be the one a later no-op computes from the state: else
+# every no-op would miss, and write the state again.
+test_expect_success 'after a first run, a no-op finds the id and rewrites no state' '
+	cd p && rm .repro/state && repro run >/dev/null && before=$(stat -c %i .repro/state) &&
+	repro run >/dev/null && repro status -q list && test "$(stat -c %i .repro/state)" = "$before"
+'
+
 test_done
