@@ -9,8 +9,10 @@
 #     the cache) next to `cp -r` of it, and next to `cp -r` followed by
 #     `sync -f` (the floor of a durable copy), each into fresh space
 #   - one 2 GiB file hashed (`repro add`) next to `openssl dgst -sha256`
-#   - peak RSS of each (GNU time %M), and for repro its CPU use (user+sys
-#     over wall: above 100% means more than one core was busy)
+#   - peak RSS of each, and for repro its CPU use (user+sys over wall:
+#     above 100% means more than one core was busy)
+# Each sample is timed by bench/timeit.c (built here with cc), right around
+# fork and wait4.
 # Ratios are repro / peer, per pair of runs. Work happens under $BENCH_DIR
 # (default /tmp/repro-bench) and is removed at the end. For a quick look:
 # BENCH_SIZES="1000" BENCH_BIG=0 sh bench/run.sh 1
@@ -19,21 +21,17 @@ RUNS=${1:-5}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 REPRO=${REPRO:-$ROOT/build/repro}
 W=${BENCH_DIR:-/tmp/repro-bench}
-TIME=/usr/bin/time
-[ -x "$TIME" ] || { echo "bench: needs GNU time (apt-get install time)" >&2; exit 2; }
 [ -x "$REPRO" ] || { echo "bench: build repro first (make)" >&2; exit 2; }
 rm -rf "$W" && mkdir -p "$W"
 trap 'rm -rf "$W"' EXIT
+cc -O2 -o "$W/timeit" "$ROOT/bench/timeit.c" || { echo "bench: cannot build bench/timeit.c" >&2; exit 2; }
 
 # median/min/max of the numbers on stdin
 stats() { sort -g | awk '{a[NR]=$1} END {printf "%.4f [%.4f-%.4f]", a[int((NR+1)/2)], a[1], a[NR]}'; }
-# run CMD..., print "SECONDS RSS_KB CPU_SECONDS" (wall time from the ns
-# clock: GNU time's own %e has only 10 ms resolution, too coarse for a no-op)
+# run CMD..., print "SECONDS RSS_KB CPU_SECONDS"
 measure() {
-	_t0=$(date +%s%N)
-	$TIME -f "%M %U %S" -o "$W/.t" "$@" >/dev/null 2>&1 || { echo "bench: failed: $*" >&2; cat "$W/.t" >&2; exit 1; }
-	_t1=$(date +%s%N)
-	tail -1 "$W/.t" | awk -v a="$_t0" -v b="$_t1" '{ printf "%.4f %d %.2f\n", (b - a) / 1e9, $1, $2 + $3 }'
+	"$W/timeit" "$W/.t" "$@" || { echo "bench: failed: $*" >&2; cat "$W/.t.err" >&2; exit 1; }
+	cat "$W/.t"
 }
 
 # Every file's content is its own (its number repeated): with only 3,072
@@ -72,13 +70,28 @@ bench_size() { # N
 	"$REPRO" run >/dev/null # the state file now holds every file
 	# the files just made are written back before timing starts: the
 	# kernel's writeback running during the runs took a core from whichever
-	# command it met (repro's walk uses both)
-	sync && sleep 1
+	# command it met (repro's walk uses both). The project must be 2 s old:
+	# until then its config is too new for .repro/config.cache to be trusted
+	# (a change within the same timestamp could go unseen), so every command
+	# reads it through libgit2, whose start parses the system's CA
+	# certificates: 10 ms. Then three untimed rounds: on this VM the first
+	# commands after even a second of idleness run 3 to 10 times slower
+	# (`repro version` 20 ms instead of 2, find 50 ms instead of 12),
+	# whichever command they are.
+	sync && sleep 2
+	for i in 1 2 3; do
+		"$REPRO" run >/dev/null && find data -newer stamp -print -quit >/dev/null && make -r -s >/dev/null
+	done
 	: >"$W/r" ; : >"$W/f"; : >"$W/m"
+	# the three take turns going first: whichever runs right after `make -r`
+	# (which forks a shell and a find, and frees 4 MB) was measured 10-25%
+	# slower, and in a fixed order that was always repro
 	for i in $(seq "$RUNS"); do
-		measure "$REPRO" run >>"$W/r"
-		measure find data -newer stamp -print -quit >>"$W/f"
-		measure make -r -s >>"$W/m"
+		case $((i % 3)) in
+		1) measure "$REPRO" run >>"$W/r"; measure find data -newer stamp -print -quit >>"$W/f"; measure make -r -s >>"$W/m" ;;
+		2) measure find data -newer stamp -print -quit >>"$W/f"; measure make -r -s >>"$W/m"; measure "$REPRO" run >>"$W/r" ;;
+		0) measure make -r -s >>"$W/m"; measure "$REPRO" run >>"$W/r"; measure find data -newer stamp -print -quit >>"$W/f" ;;
+		esac
 	done
 	report "no-op run, $n files" "$W/r" "$W/f" find
 	report "no-op run, $n files" "$W/r" "$W/m" "make -r"
