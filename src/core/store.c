@@ -74,8 +74,12 @@ static int store_buffer(struct store *s, const char *buf, size_t len, const char
 	int fd = tmp_create_quiet(s->c, &tmp);
 	if (fd < 0)
 		return -1;
-	if (write_all(fd, buf, len) < 0 || close(fd) < 0) {
-		int e = errno;
+	int bad = write_all(fd, buf, len) < 0, e = errno;
+	if (close(fd) < 0 && !bad) { /* closed on every path (a failed write leaked it) */
+		bad = 1;
+		e = errno;
+	}
+	if (bad) {
 		unlink(tmp);
 		free(tmp);
 		errno = e;
