@@ -3,9 +3,14 @@
 # .repro/config.cache: every edit must be seen, however soon after another.
 . "$(dirname "$0")/../test-lib.sh"
 
-test_expect_success 'setup' '
+test_expect_success 'an empty config (as init leaves it) needs no cache' '
 	mkdir p && cd p && repro init >/dev/null &&
 	printf "stages:\n  a:\n    cmd: echo x >x.txt\n    outs: [x.txt]\n" >stages.yaml &&
+	repro run >/dev/null && test ! -e .repro/config.cache
+'
+
+test_expect_success 'setup: a config with an entry is cached' '
+	cd p && git config -f .repro/config cache.type copy &&
 	repro run >/dev/null && test -f .repro/config.cache
 '
 
@@ -39,6 +44,13 @@ test_expect_success 'a damaged cache is ignored and rewritten' '
 test_expect_success 'a config that libgit2 cannot parse is reported' '
 	cd p && printf "[core\n" >.repro/config &&
 	test_expect_code 2 repro status 2>err && test_grep "cannot read config" err
+'
+
+test_expect_success 'with an empty config, an entry of config.local alone is seen' '
+	mkdir q && cd q && repro init >/dev/null &&
+	printf "stages:\n  a:\n    cmd: echo x >x.txt\n    outs: [x.txt]\n" >stages.yaml &&
+	git config -f .repro/config.local cache.type teleport4 &&
+	test_expect_code 2 repro status 2>err && test_grep "teleport4" err
 '
 
 test_done
