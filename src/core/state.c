@@ -198,7 +198,8 @@ static void *state_load(const char *path, size_t *len_out, int *mapped)
 	if (fd < 0)
 		return NULL;
 	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_size >= STATE_HEADER + HASH_RAW_LEN &&
-	    (uint64_t)st.st_size <= STATE_HEADER + (uint64_t)STATE_MAX_ENTRIES * sizeof(struct state_rec) + HASH_RAW_LEN) {
+	    (uint64_t)st.st_size <= STATE_HEADER + (uint64_t)STATE_MAX_ENTRIES * sizeof(struct state_rec) +
+					     STATE_MAX_DIRS * sizeof(struct state_dir) + HASH_RAW_LEN) {
 		len = (size_t)st.st_size;
 		mem = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
 		if (mem != MAP_FAILED) {
