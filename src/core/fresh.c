@@ -204,16 +204,12 @@ int fresh_vouches(struct cache_fresh *f, const char *id, const struct stat *st)
 	return ok;
 }
 
+/* The fan-out directory of id: its digest's first byte, or -1. */
 static int fan_of(const char *id)
 {
-	unsigned char raw[HASH_RAW_LEN];
-	char hex[HASH_HEX_LEN + 1];
+	unsigned char key[HASH_RAW_LEN + 1];
 
-	if (!hash_id_valid(id))
-		return -1;
-	memcpy(hex, id, HASH_HEX_LEN);
-	hex[HASH_HEX_LEN] = '\0';
-	return hash_hex_to_raw(hex, raw) < 0 ? -1 : raw[0];
+	return key_of(id, key) < 0 ? -1 : key[0];
 }
 
 int fresh_fan_absent(struct cache_fresh *f, int cachefd, const char *id)
